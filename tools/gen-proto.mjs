@@ -22,7 +22,6 @@ const TS_PROTO_OPTIONS = [
   'forceLong=number',
   'oneof=unions',
   'useDate=false',
-  'outputClientImpl=false',
 ];
 
 const files = walk(protoRoot, '.proto');

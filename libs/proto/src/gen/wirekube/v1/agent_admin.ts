@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Endpoint, NatReport, NatType, natTypeFromJSON, natTypeToJSON } from "./nat";
 
 export const protobufPackage = "wirekube.v1";
@@ -1149,6 +1160,66 @@ export interface AgentAdminServer extends UntypedServiceImplementation {
   /** Explain says why the path to one peer is what it is and what would change it. */
   explain: handleUnaryCall<ExplainRequest, Explanation>;
 }
+
+export interface AgentAdminClient extends Client {
+  /** GetStatus summarises the node. */
+  getStatus(
+    request: GetStatusRequest,
+    callback: (error: ServiceError | null, response: AgentStatus) => void,
+  ): ClientUnaryCall;
+  getStatus(
+    request: GetStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AgentStatus) => void,
+  ): ClientUnaryCall;
+  getStatus(
+    request: GetStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AgentStatus) => void,
+  ): ClientUnaryCall;
+  /** ListPeers returns every remote peer with its path and the reason for it. */
+  listPeers(
+    request: ListPeersRequest,
+    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
+  ): ClientUnaryCall;
+  listPeers(
+    request: ListPeersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
+  ): ClientUnaryCall;
+  listPeers(
+    request: ListPeersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
+  ): ClientUnaryCall;
+  /** Explain says why the path to one peer is what it is and what would change it. */
+  explain(
+    request: ExplainRequest,
+    callback: (error: ServiceError | null, response: Explanation) => void,
+  ): ClientUnaryCall;
+  explain(
+    request: ExplainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Explanation) => void,
+  ): ClientUnaryCall;
+  explain(
+    request: ExplainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Explanation) => void,
+  ): ClientUnaryCall;
+}
+
+export const AgentAdminClient = makeGenericClientConstructor(
+  AgentAdminService,
+  "wirekube.v1.AgentAdmin",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): AgentAdminClient;
+  service: typeof AgentAdminService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

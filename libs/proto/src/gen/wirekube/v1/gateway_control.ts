@@ -6,7 +6,20 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleServerStreamingCall, handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 
 export const protobufPackage = "wirekube.v1";
 
@@ -876,6 +889,41 @@ export interface GatewayControlServer extends UntypedServiceImplementation {
   /** ReportHealth records the result of health probes an agent made through the tunnel. */
   reportHealth: handleUnaryCall<HealthReport, HealthAck>;
 }
+
+export interface GatewayControlClient extends Client {
+  /** WatchAssignments streams the full set of assignments for one node, at once and on every change. */
+  watchAssignments(request: WatchAssignmentsRequest, options?: Partial<CallOptions>): ClientReadableStream<Assignments>;
+  watchAssignments(
+    request: WatchAssignmentsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<Assignments>;
+  /** ReportHealth records the result of health probes an agent made through the tunnel. */
+  reportHealth(
+    request: HealthReport,
+    callback: (error: ServiceError | null, response: HealthAck) => void,
+  ): ClientUnaryCall;
+  reportHealth(
+    request: HealthReport,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HealthAck) => void,
+  ): ClientUnaryCall;
+  reportHealth(
+    request: HealthReport,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HealthAck) => void,
+  ): ClientUnaryCall;
+}
+
+export const GatewayControlClient = makeGenericClientConstructor(
+  GatewayControlService,
+  "wirekube.v1.GatewayControl",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): GatewayControlClient;
+  service: typeof GatewayControlService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -6,7 +6,20 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleBidiStreamingCall, handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientDuplexStream,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleBidiStreamingCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Endpoint, NatReport } from "./nat";
 
 export const protobufPackage = "wirekube.v1";
@@ -2463,6 +2476,60 @@ export interface RelayControlServer extends UntypedServiceImplementation {
   /** Stats returns the relay's counters. */
   stats: handleUnaryCall<StatsRequest, RelayStats>;
 }
+
+export interface RelayControlClient extends Client {
+  /**
+   * Session is the authenticated control session of one agent. The client sends Hello,
+   * answers the Challenge with a Proof, and then receives SessionOpened followed by presence
+   * updates and punch messages for as long as the stream lives. A second session proven for
+   * the same key replaces the first one (agent restart).
+   */
+  session(): ClientDuplexStream<ClientMessage, ServerMessage>;
+  session(options: Partial<CallOptions>): ClientDuplexStream<ClientMessage, ServerMessage>;
+  session(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ClientMessage, ServerMessage>;
+  /**
+   * FilteringProbe asks the relay to send UDP from an alternate address/port towards the
+   * caller's own observed address. The target must match the address the relay sees the
+   * session from, so the relay can never be used to reflect traffic at a third party.
+   */
+  filteringProbe(
+    request: FilteringProbeRequest,
+    callback: (error: ServiceError | null, response: FilteringProbeResponse) => void,
+  ): ClientUnaryCall;
+  filteringProbe(
+    request: FilteringProbeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FilteringProbeResponse) => void,
+  ): ClientUnaryCall;
+  filteringProbe(
+    request: FilteringProbeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FilteringProbeResponse) => void,
+  ): ClientUnaryCall;
+  /** Stats returns the relay's counters. */
+  stats(request: StatsRequest, callback: (error: ServiceError | null, response: RelayStats) => void): ClientUnaryCall;
+  stats(
+    request: StatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RelayStats) => void,
+  ): ClientUnaryCall;
+  stats(
+    request: StatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RelayStats) => void,
+  ): ClientUnaryCall;
+}
+
+export const RelayControlClient = makeGenericClientConstructor(
+  RelayControlService,
+  "wirekube.v1.RelayControl",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): RelayControlClient;
+  service: typeof RelayControlService;
+  serviceName: string;
+};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));

@@ -6,7 +6,20 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleServerStreamingCall, handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { NatReport } from "./nat";
 
 export const protobufPackage = "wirekube.v1";
@@ -344,6 +357,41 @@ export interface StunProbeServer extends UntypedServiceImplementation {
    */
   watchNat: handleServerStreamingCall<WatchNatRequest, NatReport>;
 }
+
+export interface StunProbeClient extends Client {
+  /** Probe runs one discovery now and returns its report. */
+  probe(
+    request: ProbeRequest,
+    callback: (error: ServiceError | null, response: ProbeResponse) => void,
+  ): ClientUnaryCall;
+  probe(
+    request: ProbeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProbeResponse) => void,
+  ): ClientUnaryCall;
+  probe(
+    request: ProbeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProbeResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * WatchNat streams the current report at once, then every change found by periodic or
+   * interface-change re-probes. Unchanged re-probes are not sent.
+   */
+  watchNat(request: WatchNatRequest, options?: Partial<CallOptions>): ClientReadableStream<NatReport>;
+  watchNat(
+    request: WatchNatRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<NatReport>;
+}
+
+export const StunProbeClient = makeGenericClientConstructor(StunProbeService, "wirekube.v1.StunProbe") as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): StunProbeClient;
+  service: typeof StunProbeService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
