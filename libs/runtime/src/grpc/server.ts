@@ -3,6 +3,7 @@ import {
   Server,
   ServerCredentials,
   status as GrpcStatus,
+  type Metadata,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -11,7 +12,7 @@ import type { Logger } from '@wirekube/util';
 import { extractTraceContext } from './trace-context';
 
 type AnyHandler = (...args: unknown[]) => unknown;
-type Call = { metadata: import('@grpc/grpc-js').Metadata; on(ev: string, fn: (...a: unknown[]) => void): unknown };
+type Call = { metadata: Metadata; on(ev: string, fn: (...a: unknown[]) => void): unknown };
 
 /** Options of a {@link GrpcServer}. */
 export interface GrpcServerOptions {
