@@ -1,0 +1,16 @@
+import { resolve } from 'node:path';
+import { assertHelpListsEveryFlag, assertRejectsConfig } from '@wirekube/runtime/testing';
+import { agentProgram } from './config';
+
+describe('wirekube-agent command line', () => {
+  const bin = resolve(__dirname, '../bin/wirekube-agent');
+  it('lists every flag with its env variable and default in --help', () => {
+    assertHelpListsEveryFlag(bin, agentProgram);
+  });
+  it('rejects bad values naming the flag or env variable and the reason', () => {
+    assertRejectsConfig(bin, ['--wireguard-backend=ebpf', '--status-interval=10ms'], [
+      '--wireguard-backend: "ebpf" is not one of auto, kernel, userspace',
+      '--status-interval: 10ms is shorter than 1000ms',
+    ]);
+  });
+});

@@ -1,0 +1,21 @@
+import { durationFlag, enumFlag, hostPortFlag, listFlag, checkHostPort, stringFlag, type ProgramSpec } from '@wirekube/runtime';
+
+/** Command line and environment of wirekube-agent. */
+export const agentProgram = {
+  name: 'wirekube-agent',
+  summary: 'joins this node to the WireKube mesh: WireGuard device, WireKubePeer, routes, relay and direct paths',
+  envPrefix: 'WIREKUBE_AGENT',
+  positionals: '[cleanup]',
+  flags: {
+    nodeName: stringFlag({ description: 'Name of the Kubernetes Node this agent runs on.', default: '', env: 'NODE_NAME', pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, patternHint: 'a DNS-1123 subdomain' }),
+    kubeconfig: stringFlag({ description: 'Kubeconfig file; empty means in-cluster service account.', default: '', env: 'KUBECONFIG' }),
+    meshName: stringFlag({ description: 'Name of the WireKubeMesh object to join.', default: 'default' }),
+    keyFile: stringFlag({ description: 'Path of the WireGuard private key (created 0600 when missing).', default: '/var/lib/wirekube/private.key' }),
+    wireguardBackend: enumFlag({ description: 'WireGuard implementation: kernel, userspace (wireguard-go) or auto.', default: 'auto', values: ['auto', 'kernel', 'userspace'] as const }),
+    wireguardGo: stringFlag({ description: 'wireguard-go binary started when the userspace backend is used.', default: 'wireguard-go' }),
+    stunProbeAddress: hostPortFlag({ description: 'Address of the stun-probe sidecar gRPC service.', default: '127.0.0.1:9471' }),
+    relayAddresses: listFlag({ description: 'Relay control endpoints (host:port); overrides the mesh relay settings.', default: [], item: checkHostPort }),
+    adminSocket: stringFlag({ description: 'Unix socket of the AgentAdmin gRPC service used by wirekubectl.', default: '/var/run/wirekube/agent.sock' }),
+    statusInterval: durationFlag({ description: 'Minimum interval between writes of this node\'s WireKubePeer status.', default: 30_000, minMs: 1000 }),
+  },
+} satisfies Omit<ProgramSpec<never>, 'flags'> & { flags: object };

@@ -1,0 +1,1 @@
+export { assertHelpListsEveryFlag, assertRejectsConfig } from './cli';
