@@ -27,6 +27,7 @@ export default [
             { sourceTag: 'layer:util', onlyDependOnLibsWithTags: ['layer:util'], bannedExternalImports: infraPackages },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
             { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
+            { sourceTag: 'type:deploy', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:util'] },
           ],
         },
       ],
