@@ -25,7 +25,7 @@ for (const f of safeList(reportDir)) {
   passed += rep.passes;
   failed += rep.failures;
 }
-const failedTargets = [...(r.stdout ?? '').matchAll(/^\s+-\s+(\S+:(build|lint|test))\s*$/gm)].map((m) => m[1]);
+const failedTargets = [...(r.stdout ?? '').matchAll(/^\s*-\s+(\S+:(build|lint|test))\s*$/gm)].map((m) => m[1]);
 const nonTest = failedTargets.filter((t) => !t.endsWith(':test'));
 failed += nonTest.length;
 if (r.status !== 0 && failed === 0) failed = 1;
