@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { seededRng } from '@wirekube/util';
+import type { DeviceConfig, PeerConfig } from './config/model';
+import { WireGuardDevice } from './device';
+import { WgKey } from './key/key';
+import { FakeWireGuardBackend, renderDeviceState } from './testing';
+
+const key = (n: number) => WgKey.fromBytes(Buffer.alloc(32, n));
+const priv = key(200);
+const peer = (n: number, extra: Partial<PeerConfig> = {}): PeerConfig => ({
+  publicKey: key(n),
+  endpoint: `192.0.2.${n}:51822`,
+  allowedIps: [`100.96.0.${n}/32`],
+  persistentKeepaliveSec: 25,
+  ...extra,
+});
+const config = (peers: PeerConfig[]): DeviceConfig => ({ privateKey: priv, listenPort: 51822, fwmark: 0x574b, peers });
+
+/** The text of `desired` as a device would hold it, assuming no roaming. */
+function expected(desired: DeviceConfig): string {
+  return renderDeviceState({
+    privateKey: desired.privateKey,
+    listenPort: desired.listenPort,
+    fwmark: desired.fwmark,
+    peers: desired.peers.map((p) => ({
+      ...p,
+      persistentKeepaliveSec: p.persistentKeepaliveSec ?? 0,
+      allowedIps: [...new Set(p.allowedIps)],
+      lastHandshakeMs: 0,
+      rxBytes: 0,
+      txBytes: 0,
+    })),
+  });
+}
+
+describe('WireGuardDevice', () => {
+  it('creates the device and peers, then does nothing on an identical set', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    const want = config([peer(1), peer(2)]);
+    await dev.set(want);
+    assert.equal(fake.snapshot(), expected(want));
+    assert.equal(
+      fake.snapshot(),
+      [
+        'device listen_port=51822 fwmark=22347 key=set',
+        `peer ${key(1)} endpoint=192.0.2.1:51822 keepalive=25 psk=none allowed=100.96.0.1/32`,
+        `peer ${key(2)} endpoint=192.0.2.2:51822 keepalive=25 psk=none allowed=100.96.0.2/32`,
+      ].join('\n'),
+    );
+    const again = await dev.set(want);
+    assert.deepEqual(again, { peers: [] });
+    assert.equal(fake.updates.length, 1);
+  });
+
+  it('never fights WireGuard roaming unless the caller changes or forces the endpoint', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    await dev.set(config([peer(1)]));
+    fake.roam(key(1), '198.51.100.7:40000');
+    await dev.set(config([peer(1)]));
+    assert.match(fake.snapshot(), /endpoint=198\.51\.100\.7:40000/);
+    assert.equal(fake.updates.length, 1);
+
+    await dev.set(config([peer(1, { endpoint: '127.0.0.1:40001' })]));
+    assert.match(fake.snapshot(), /endpoint=127\.0\.0\.1:40001/);
+    fake.roam(key(1), '198.51.100.7:40000');
+    await dev.set(config([peer(1, { endpoint: '127.0.0.1:40001' })]), { forceEndpoints: [key(1).toBase64()] });
+    assert.match(fake.snapshot(), /endpoint=127\.0\.0\.1:40001/);
+    const last = fake.updates.at(-1)!;
+    assert.deepEqual(Object.keys(last.peers[0]).sort(), ['endpoint', 'publicKey', 'updateOnly']);
+  });
+
+  it('adds AllowedIPs without replacing, and replaces only when one must go', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    await dev.set(config([peer(1)]));
+    const grown = await dev.set(config([peer(1, { allowedIps: ['100.96.0.1/32', '10.1.0.0/16'] })]));
+    assert.deepEqual(
+      grown.peers.map((p) => [p.replaceAllowedIps, p.allowedIps, p.updateOnly]),
+      [[undefined, ['10.1.0.0/16'], true]],
+    );
+    const shrunk = await dev.set(config([peer(1, { allowedIps: ['10.1.0.0/16'] })]));
+    assert.deepEqual(shrunk.peers.map((p) => [p.replaceAllowedIps, p.allowedIps]), [[true, ['10.1.0.0/16']]]);
+    assert.match(fake.snapshot(), /allowed=10\.1\.0\.0\/16$/);
+  });
+
+  it('removes stale peers and re-adds peers someone else removed', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    await dev.set(config([peer(1), peer(2)]));
+    await fake.set({ peers: [{ publicKey: key(1), remove: true }] }); // an operator's `wg set … remove`
+    await dev.set(config([peer(1), peer(3)]));
+    assert.equal(fake.snapshot(), expected(config([peer(1), peer(3)])));
+  });
+
+  it('reaches every desired state from every other, in random order', async () => {
+    const rng = seededRng(5);
+    const states: DeviceConfig[] = [
+      config([]),
+      config([peer(1), peer(2)]),
+      config([peer(1, { allowedIps: ['100.96.0.1/32', '10.0.0.0/8'] }), peer(3, { persistentKeepaliveSec: 0 })]),
+      config([peer(2, { endpoint: '127.0.0.1:9999', presharedKey: key(9) }), peer(3)]),
+      { ...config([peer(4, { allowedIps: ['10.0.0.0/8'] }), peer(5, { endpoint: undefined })]), listenPort: 51823, fwmark: 0 },
+      { ...config([peer(1)]), privateKey: key(201) },
+    ];
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    for (let i = 0; i < 60; i++) {
+      const want = states[rng.int(0, states.length)];
+      await dev.set(want);
+      assert.equal(fake.snapshot(), expected(want), `step ${i}`);
+      assert.deepEqual(await dev.set(want), { peers: [] }, `step ${i} converged`);
+    }
+  });
+
+  it('reports per-peer stats from one read', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    await dev.set(config([peer(1)]));
+    fake.traffic(key(1), 1_700_000_000_000, 100, 200);
+    assert.deepEqual(await dev.stats(), [
+      { publicKey: key(1).toBase64(), endpoint: '192.0.2.1:51822', lastHandshakeMs: 1_700_000_000_000, rxBytes: 100, txBytes: 200 },
+    ]);
+  });
+
+  it('retries the whole difference after a failed set', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    fake.failNextSet = 'boom';
+    await assert.rejects(dev.set(config([peer(1)])), /boom/);
+    await dev.set(config([peer(1)]));
+    assert.equal(fake.snapshot(), expected(config([peer(1)])));
+  });
+});

@@ -1,0 +1,1 @@
+export { FakeWireGuardBackend, renderDeviceState } from './fake-backend';

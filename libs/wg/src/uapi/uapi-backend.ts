@@ -1,0 +1,112 @@
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { Clock } from '@wirekube/util';
+import { systemClock } from '@wirekube/util';
+import type { WireGuardBackend } from '../backend';
+import { BackendError } from '../backend';
+import type { DeviceState, DeviceUpdate } from '../config/model';
+import { isEmptyUpdate } from '../config/model';
+import { encodeUapiSet, parseUapiGet, splitUapiReply, UAPI_GET } from './codec';
+
+/** Where wireguard-go and boringtun put their control sockets. */
+export const UAPI_SOCKET_DIR = '/var/run/wireguard';
+
+/** Options for {@link UapiBackend}. */
+export interface UapiBackendOptions {
+  iface: string;
+  /** Directory holding `<iface>.sock`; default {@link UAPI_SOCKET_DIR}. */
+  socketDir?: string;
+  /** Per-request deadline in ms; default 5000. */
+  timeoutMs?: number;
+  clock?: Clock;
+}
+
+/** Path of an interface's UAPI socket. */
+export function uapiSocketPath(iface: string, socketDir = UAPI_SOCKET_DIR): string {
+  return join(socketDir, `${iface}.sock`);
+}
+
+/**
+ * A {@link WireGuardBackend} over the UAPI unix socket of a userspace implementation. Keeps one
+ * connection open (the protocol allows many requests per connection, which keeps a 1 Hz stats
+ * poll to a single write and read) and reconnects after any error. Requests are serialised.
+ */
+export class UapiBackend implements WireGuardBackend {
+  readonly kind = 'userspace' as const;
+  readonly iface: string;
+  private readonly path: string;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+  private conn?: Socket;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: UapiBackendOptions) {
+    this.iface = opts.iface;
+    this.path = uapiSocketPath(opts.iface, opts.socketDir);
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  async get(): Promise<DeviceState> {
+    return parseUapiGet(await this.request(UAPI_GET));
+  }
+
+  async set(update: DeviceUpdate): Promise<void> {
+    if (isEmptyUpdate(update)) return;
+    splitUapiReply(await this.request(encodeUapiSet(update)));
+  }
+
+  async close(): Promise<void> {
+    this.conn?.destroy();
+    this.conn = undefined;
+  }
+
+  private request(text: string): Promise<string> {
+    const run = () => this.exchange(text);
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async exchange(text: string): Promise<string> {
+    const conn = this.conn ?? (await this.connect());
+    return new Promise<string>((resolve, reject) => {
+      let reply = '';
+      const done = (err?: Error) => {
+        this.clock.clearTimeout(timer);
+        conn.off('data', onData).off('error', done).off('close', onClose);
+        if (err) {
+          conn.destroy();
+          if (this.conn === conn) this.conn = undefined;
+          reject(err instanceof BackendError ? err : new BackendError(`UAPI ${this.path}: ${err.message}`, { cause: err }));
+        } else resolve(reply);
+      };
+      const onData = (chunk: Buffer) => {
+        reply += chunk.toString('utf8');
+        // Replies end with the only blank line they contain.
+        if (reply.endsWith('\n\n')) done();
+      };
+      const onClose = () => done(new BackendError(`UAPI ${this.path}: connection closed mid-reply`));
+      const timer = this.clock.setTimeout(() => done(new BackendError(`UAPI ${this.path}: no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
+      conn.on('data', onData).on('error', done).on('close', onClose);
+      conn.write(text);
+    });
+  }
+
+  private connect(): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const s = connect(this.path);
+      s.once('connect', () => {
+        s.off('error', onError);
+        s.on('error', () => undefined); // errors surface through the request in flight
+        s.on('close', () => {
+          if (this.conn === s) this.conn = undefined;
+        });
+        this.conn = s;
+        resolve(s);
+      });
+      const onError = (err: Error) => reject(new BackendError(`UAPI ${this.path}: cannot connect: ${err.message}`, { cause: err }));
+      s.once('error', onError);
+    });
+  }
+}
