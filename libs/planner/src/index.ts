@@ -25,3 +25,17 @@ export {
   cidrSize,
 } from './domain-cidr';
 export { parseHostPort, formatHostPort } from './domain-host-port';
+export * from './constants';
+export { deriveMeshIp, type MeshIpClaim, type MeshIpResult } from './mesh-ip';
+export {
+  planNode,
+  hostCidr,
+  type PathState,
+  type NodeSnapshot,
+  type PlannedPeer,
+  type PlannedRoute,
+  type PlannedRule,
+  type PlanProblem,
+  type NodePlan,
+} from './node-plan';
+export { renderPlan } from './plan-text';
