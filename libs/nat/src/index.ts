@@ -6,3 +6,10 @@ export { StunError, NotStunError, StunDecodeError, type StunDecodeReason, StunEn
 export { type StunAttribute, type AddressKind } from './stun/attributes';
 export { type StunMessage, type EncodeOptions, decodeStun, encodeStun, verifyIntegrity, findAttribute, isModern, messageType } from './stun/message';
 export { type BindingRequestOptions, type BindingResult, bindingRequest, newTransactionId, readBindingResult } from './stun/binding';
+export { type DatagramHandler, type UdpPort, type BindOptions, type UdpPortFactory } from './net/udp-port';
+export { type DgramPortOptions, openDgramPort } from './net/dgram-port';
+export { type Dependence, type PortAllocation, type NatType, type NatBehaviour, familiarType } from './nat/behaviour';
+export { StunServer, type StunServerOptions, type StunServerSockets, type StunServerStats } from './server/stun-server';
+export { stunTransaction, type StunReply, type TransactionTiming } from './discovery/transaction';
+export { inferAllocation, type PortSample, type AllocationInference, MAX_SEQUENTIAL_DELTA } from './discovery/allocation';
+export { discoverNat, type DiscoveryOptions, type DiscoveryReport, DEFAULT_DISCOVERY_TIMEOUT_MS, DEFAULT_ALLOCATION_SAMPLES } from './discovery/discover';
