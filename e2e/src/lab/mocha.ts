@@ -1,0 +1,46 @@
+import { Lab } from './lab';
+import type { TopologySpec } from './topology';
+
+/** Options for {@link useLab}. */
+export interface UseLabOptions {
+  /** Timeout for bring-up and tear-down hooks, ms. Default 30 000. */
+  hookTimeoutMs?: number;
+  /** Forget NAT state and clear faults after every test (default true), so cases stay independent. */
+  resetBetweenTests?: boolean;
+  /** Log lines per process attached to a failed test. Default 40. */
+  logLines?: number;
+}
+
+/**
+ * Mocha helper: call inside a `describe`. Brings the topology up once in `before`, tears it down
+ * in `after` (also on failures and timeouts), and after each failed test appends the tail of every
+ * supervised process's log to the failure message. Returns a getter for the running lab.
+ */
+export function useLab(spec: TopologySpec, opts: UseLabOptions = {}): () => Lab {
+  let lab: Lab | undefined;
+  const timeout = opts.hookTimeoutMs ?? 30_000;
+  before(async function () {
+    this.timeout(timeout);
+    lab = await Lab.up(spec);
+  });
+  afterEach(async function () {
+    this.timeout(timeout);
+    const test = this.currentTest;
+    if (lab && test?.state === 'failed' && test.err && lab.processes.length > 0) {
+      test.err.message += `\n\nlab ${lab.runId} process logs:\n${lab.logTails(opts.logLines ?? 40)}`;
+    }
+    if (lab && (opts.resetBetweenTests ?? true)) {
+      await lab.faults.clearAll();
+      await lab.flushNat();
+    }
+  });
+  after(async function () {
+    this.timeout(timeout);
+    await lab?.down();
+    lab = undefined;
+  });
+  return () => {
+    if (!lab) throw new Error('useLab: the lab is only available inside tests and hooks after before()');
+    return lab;
+  };
+}
