@@ -11,3 +11,8 @@ export { type PeerStats, type SetOptions, WireGuardDevice } from './device';
 export { UapiProtocolError, UapiErrnoError, encodeUapiSet, parseUapiGet } from './uapi/codec';
 export { UAPI_SOCKET_DIR, type UapiBackendOptions, uapiSocketPath, UapiBackend } from './uapi/uapi-backend';
 export { GenlDecodeError, encodeSetDevice, encodeGetDevice, decodeDeviceDump } from './genl/codec';
+export { type GenlTransport, openWireGuardGenl, KernelBackend, KernelProvider, ensureWireGuardLink } from './genl/kernel-backend';
+export { type ChildLike, type SpawnFn, type WireguardGoOptions, WireguardGoSupervisor, WireGuardGoStartError, socketReady } from './userspace/supervisor';
+export { UserspaceProvider } from './userspace/provider';
+export { type UdpPeer, type UdpSocket, type UdpSocketFactory, dgramSocketFactory } from './udp/udp-port';
+export { type EpermSafeStats, type EpermSafeOptions, EpermSafeUdpSocket } from './udp/eperm-safe-socket';

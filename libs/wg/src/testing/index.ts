@@ -1,1 +1,2 @@
 export { FakeWireGuardBackend, renderDeviceState } from './fake-backend';
+export { FakeUdpNetwork } from './fake-udp';

@@ -34,7 +34,8 @@ export function uapiSocketPath(iface: string, socketDir = UAPI_SOCKET_DIR): stri
 export class UapiBackend implements WireGuardBackend {
   readonly kind = 'userspace' as const;
   readonly iface: string;
-  private readonly path: string;
+  /** The UAPI socket this backend talks to. */
+  readonly socketPath: string;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
   private conn?: Socket;
@@ -42,7 +43,7 @@ export class UapiBackend implements WireGuardBackend {
 
   constructor(opts: UapiBackendOptions) {
     this.iface = opts.iface;
-    this.path = uapiSocketPath(opts.iface, opts.socketDir);
+    this.socketPath = uapiSocketPath(opts.iface, opts.socketDir);
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.clock = opts.clock ?? systemClock;
   }
@@ -78,7 +79,7 @@ export class UapiBackend implements WireGuardBackend {
         if (err) {
           conn.destroy();
           if (this.conn === conn) this.conn = undefined;
-          reject(err instanceof BackendError ? err : new BackendError(`UAPI ${this.path}: ${err.message}`, { cause: err }));
+          reject(err instanceof BackendError ? err : new BackendError(`UAPI ${this.socketPath}: ${err.message}`, { cause: err }));
         } else resolve(reply);
       };
       const onData = (chunk: Buffer) => {
@@ -86,8 +87,8 @@ export class UapiBackend implements WireGuardBackend {
         // Replies end with the only blank line they contain.
         if (reply.endsWith('\n\n')) done();
       };
-      const onClose = () => done(new BackendError(`UAPI ${this.path}: connection closed mid-reply`));
-      const timer = this.clock.setTimeout(() => done(new BackendError(`UAPI ${this.path}: no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const onClose = () => done(new BackendError(`UAPI ${this.socketPath}: connection closed mid-reply`));
+      const timer = this.clock.setTimeout(() => done(new BackendError(`UAPI ${this.socketPath}: no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
       conn.on('data', onData).on('error', done).on('close', onClose);
       conn.write(text);
     });
@@ -95,7 +96,7 @@ export class UapiBackend implements WireGuardBackend {
 
   private connect(): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const s = connect(this.path);
+      const s = connect(this.socketPath);
       s.once('connect', () => {
         s.off('error', onError);
         s.on('error', () => undefined); // errors surface through the request in flight
@@ -105,7 +106,7 @@ export class UapiBackend implements WireGuardBackend {
         this.conn = s;
         resolve(s);
       });
-      const onError = (err: Error) => reject(new BackendError(`UAPI ${this.path}: cannot connect: ${err.message}`, { cause: err }));
+      const onError = (err: Error) => reject(new BackendError(`UAPI ${this.socketPath}: cannot connect: ${err.message}`, { cause: err }));
       s.once('error', onError);
     });
   }
