@@ -13,3 +13,8 @@ export { StunServer, type StunServerOptions, type StunServerSockets, type StunSe
 export { stunTransaction, type StunReply, type TransactionTiming } from './discovery/transaction';
 export { inferAllocation, type PortSample, type AllocationInference, MAX_SEQUENTIAL_DELTA } from './discovery/allocation';
 export { discoverNat, type DiscoveryOptions, type DiscoveryReport, DEFAULT_DISCOVERY_TIMEOUT_MS, DEFAULT_ALLOCATION_SAMPLES } from './discovery/discover';
+export { type PunchPacket, PROBE_LENGTH, encodeProbe, decodeProbe } from './punch/probe-packet';
+export { type PortRange, DEFAULT_PORT_RANGE, birthdaySuccessProbability, probesForProbability, predictedPorts, birthdayCandidatePorts } from './punch/birthday';
+export { spray, type SprayOptions, type SprayWin } from './punch/sprayer';
+export { planPunch, type CandidateKind, type Candidate, type PunchSide, type PlanOptions, type PunchPlan, type DirectPlan, type BirthdayPlan, type RelayPlan } from './punch/planner';
+export { executePunch, type ExecuteOptions } from './punch/executor';
