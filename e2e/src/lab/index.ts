@@ -55,3 +55,17 @@ export {
   uapiRequest,
 } from './wireguard';
 export { type UseLabOptions, useLab } from './mocha';
+export {
+  type NatObservation,
+  type NatVerdict,
+  type UdpListenResult,
+  type Reflector,
+  REFLECTOR_PORTS,
+  UDP_TOOL,
+  classifyObservation,
+  listenUdp,
+  sendUdp,
+  observeNat,
+  observeTcp,
+  startReflector,
+} from './nat-probe';

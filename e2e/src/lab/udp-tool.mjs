@@ -1,0 +1,137 @@
+// The lab's independent NAT measuring tool (plain JS so it starts in ~40 ms inside a namespace).
+//   node udp-tool.mjs reflect <addr,addr> <port,port>
+//     UDP: answers {"id","mapped":"ip:port"} to each request {"id","change"}; `change` picks the
+//     socket that answers, as RFC 5780's CHANGE-REQUEST does: none | port | ip | both. TCP on
+//     every addr × first port: writes the peer's ip:port and closes. Prints "ready" once bound.
+//   node udp-tool.mjs probe <addr1> <addr2> <port1> <port2> [--tcp]
+//     Prints one JSON object: the mapped address seen by four destinations (one local socket,
+//     requests in order, each answered before the next) and which changed-source answers got
+//     through to a second, fresh local socket (the filtering test). With --tcp: TCP reachability.
+//   node udp-tool.mjs listen <port> <ms>
+//     Prints "ready", counts datagrams for <ms>, prints {"count","from":[…distinct sources]}.
+//   node udp-tool.mjs send <addr> <port> <count> [srcPort]
+//     Sends <count> datagrams, 1 ms apart, from one socket.
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+const [mode, ...args] = process.argv.slice(2);
+const TIMEOUT_MS = 400;
+
+if (mode === 'reflect') {
+  const addrs = args[0].split(',');
+  const ports = args[1].split(',').map(Number);
+  const socks = new Map();
+  let pending = addrs.length * ports.length + addrs.length;
+  const bound = () => --pending === 0 && console.log('ready');
+  for (const [ai, a] of addrs.entries()) {
+    for (const [pi, p] of ports.entries()) {
+      const s = dgram.createSocket('udp4');
+      socks.set(`${ai}/${pi}`, s);
+      s.on('message', (msg, rinfo) => {
+        let req;
+        try {
+          req = JSON.parse(String(msg));
+        } catch {
+          return console.error(`bad request from ${rinfo.address}:${rinfo.port}`);
+        }
+        const ci = req.change === 'ip' || req.change === 'both' ? 1 - ai : ai;
+        const cp = req.change === 'port' || req.change === 'both' ? 1 - pi : pi;
+        const out = socks.get(`${ci}/${cp}`);
+        const mapped = `${rinfo.address}:${rinfo.port}`;
+        console.log(`${a}:${p} <- ${mapped} change=${req.change ?? 'none'}`);
+        out?.send(JSON.stringify({ id: req.id, mapped }), rinfo.port, rinfo.address);
+      });
+      s.bind(p, a, bound);
+    }
+    net.createServer((c) => c.end(`${c.remoteAddress}:${c.remotePort}\n`)).listen(ports[0], a, bound);
+  }
+} else if (mode === 'probe') {
+  const [a1, a2, p1, p2] = args;
+  if (args.includes('--tcp')) {
+    const c = net.connect(Number(p1), a1);
+    let got = '';
+    const t = setTimeout(() => done(null), 2000);
+    const done = (mapped) => {
+      clearTimeout(t);
+      c.destroy();
+      console.log(JSON.stringify({ tcpMapped: mapped }));
+    };
+    c.on('data', (d) => (got += d));
+    c.on('end', () => done(got.trim()));
+    c.on('error', () => done(null));
+  } else {
+    probe(a1, a2, Number(p1), Number(p2)).then((r) => console.log(JSON.stringify(r)));
+  }
+} else if (mode === 'listen') {
+  const s = dgram.createSocket('udp4');
+  let count = 0;
+  const from = new Set();
+  s.on('message', (_m, rinfo) => {
+    count++;
+    from.add(`${rinfo.address}:${rinfo.port}`);
+  });
+  s.bind(Number(args[0]), () => {
+    console.log('ready');
+    setTimeout(() => {
+      console.log(JSON.stringify({ count, from: [...from] }));
+      s.close();
+    }, Number(args[1]));
+  });
+} else if (mode === 'send') {
+  const s = dgram.createSocket('udp4');
+  s.bind(Number(args[3] ?? 0), async () => {
+    for (let i = 0; i < Number(args[2]); i++) {
+      await new Promise((r) => s.send(`pkt ${i}`, Number(args[1]), args[0], r));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    s.close();
+  });
+} else {
+  console.error('usage: udp-tool.mjs reflect <addrs> <ports> | probe <a1> <a2> <p1> <p2> [--tcp] | listen <port> <ms> | send <addr> <port> <count> [srcPort]');
+  process.exit(2);
+}
+
+function socket() {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    const got = new Map();
+    const waiters = new Map();
+    s.on('message', (msg, rinfo) => {
+      const r = { ...JSON.parse(String(msg)), from: `${rinfo.address}:${rinfo.port}` };
+      got.set(r.id, r);
+      waiters.get(r.id)?.(r);
+    });
+    const ask = (id, addr, port, change, wait = true) =>
+      new Promise((res) => {
+        s.send(JSON.stringify({ id, change }), port, addr);
+        if (!wait) return res(undefined);
+        const t = setTimeout(() => res(null), TIMEOUT_MS);
+        waiters.set(id, (r) => {
+          clearTimeout(t);
+          res(r);
+        });
+      });
+    s.bind(0, () => resolve({ s, got, ask, port: s.address().port }));
+  });
+}
+
+async function probe(a1, a2, p1, p2) {
+  // Filtering first, on a socket that has talked to nobody but a1:p1.
+  const f = await socket();
+  const control = await f.ask(1, a1, p1, 'none');
+  await f.ask(2, a1, p1, 'port', false);
+  await f.ask(3, a1, p1, 'ip', false);
+  await new Promise((r) => setTimeout(r, TIMEOUT_MS));
+  const filtering = { control: control !== null, changePort: f.got.has(2), changeIp: f.got.has(3) };
+  f.s.close();
+  // Mapping: one socket, four destinations, strictly one after another.
+  const m = await socket();
+  const mapped = {};
+  let id = 10;
+  for (const [a, p] of [[a1, p1], [a2, p1], [a1, p2], [a2, p2]]) {
+    const r = await m.ask(id++, a, p, 'none');
+    mapped[`${a}:${p}`] = r ? r.mapped : null;
+  }
+  m.s.close();
+  return { localPort: m.port, filterLocalPort: f.port, mapped, filtering };
+}
