@@ -3,7 +3,7 @@
  * (nftables), wireguard-go per node, supervised processes, reversible faults. Must run as root.
  *
  * ```ts
- * import { Lab, startWireguard, useLab } from '@wirekube/lab';
+ * import { Lab, startWireguard, useLab } from '@wirekube/lab'; // inside e2e: from '../../lab'
  *
  * describe('my scenario', function () {
  *   const lab = useLab({
@@ -31,6 +31,10 @@
  * site i (1-based, spec order) has WAN 198.18.i.1, LAN 10.i.0.0/24 with router .1, nodes .10+,
  * hosts .100+; public sites put nodes straight on the internet at 198.18.i.10+; a carrier NAT's
  * subscriber link is 100.64.i.0/24. Outside mocha use `await Lab.up(spec)` … `await lab.down()`.
+ *
+ * Suites inside the e2e project must import this module by relative path (`../../lab`): the Nx
+ * boundary lint rejects a project importing itself through its own alias. Other projects (bench,
+ * demo) use `@wirekube/lab`.
  */
 export { type NatType, type ServiceName, type SiteSpec, type TopologySpec, NAT_TYPES, SERVICE_ADDRS, TopologyError, validateTopology } from './topology';
 export { type HostPlan, type LabPlan, type RouterPlan, type SitePlan, planLab } from './plan';

@@ -12,7 +12,7 @@ import {
   sendUdp,
   startReflector,
   useLab,
-} from '@wirekube/lab';
+} from '../../lab';
 
 // Each site is named after the behaviour it must show; the reflector measures it from outside.
 const SITES: { name: string; nat: NatType; carrier?: 'port-restricted' }[] = [
