@@ -99,6 +99,11 @@ export interface GatewayAssignment {
     | undefined;
   /** The node currently active for this gateway. */
   activePeer: string;
+  /**
+   * ACTIVE only: sources whose traffic to the routes is masqueraded (the mesh CIDR and the client
+   * nodes' own AllowedIPs), so replies from the routed network come back through this node.
+   */
+  snatSources: string[];
 }
 
 /** How candidates probe a gateway's health target. */
@@ -295,6 +300,7 @@ function createBaseGatewayAssignment(): GatewayAssignment {
     snatSourceIp: "",
     healthCheck: undefined,
     activePeer: "",
+    snatSources: [],
   };
 }
 
@@ -320,6 +326,9 @@ export const GatewayAssignment: MessageFns<GatewayAssignment> = {
     }
     if (message.activePeer !== "") {
       writer.uint32(58).string(message.activePeer);
+    }
+    for (const v of message.snatSources) {
+      writer.uint32(66).string(v!);
     }
     return writer;
   },
@@ -393,6 +402,14 @@ export const GatewayAssignment: MessageFns<GatewayAssignment> = {
             message.activePeer = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.snatSources.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -430,6 +447,11 @@ export const GatewayAssignment: MessageFns<GatewayAssignment> = {
         : isSet(object.active_peer)
         ? globalThis.String(object.active_peer)
         : "",
+      snatSources: globalThis.Array.isArray(object?.snatSources)
+        ? object.snatSources.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.snat_sources)
+        ? object.snat_sources.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -456,6 +478,9 @@ export const GatewayAssignment: MessageFns<GatewayAssignment> = {
     if (message.activePeer !== "") {
       obj.activePeer = message.activePeer;
     }
+    if (message.snatSources?.length) {
+      obj.snatSources = message.snatSources;
+    }
     return obj;
   },
 
@@ -473,6 +498,7 @@ export const GatewayAssignment: MessageFns<GatewayAssignment> = {
       ? HealthCheck.fromPartial(object.healthCheck)
       : undefined;
     message.activePeer = object.activePeer ?? "";
+    message.snatSources = object.snatSources?.map((e) => e) || [];
     return message;
   },
 };
