@@ -34,6 +34,11 @@ export enum GatewayRole {
   GATEWAY_ROLE_STANDBY = 2,
   /** GATEWAY_ROLE_CLIENT - Route the gateway CIDRs through the mesh. */
   GATEWAY_ROLE_CLIENT = 3,
+  /**
+   * GATEWAY_ROLE_EXCLUDED - Not in the gateway's clientRefs: the routes must NOT be routed through the mesh on this node,
+   * even though they appear in the active gateway's AllowedIPs.
+   */
+  GATEWAY_ROLE_EXCLUDED = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -51,6 +56,9 @@ export function gatewayRoleFromJSON(object: any): GatewayRole {
     case 3:
     case "GATEWAY_ROLE_CLIENT":
       return GatewayRole.GATEWAY_ROLE_CLIENT;
+    case 4:
+    case "GATEWAY_ROLE_EXCLUDED":
+      return GatewayRole.GATEWAY_ROLE_EXCLUDED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -68,6 +76,8 @@ export function gatewayRoleToJSON(object: GatewayRole): string {
       return "GATEWAY_ROLE_STANDBY";
     case GatewayRole.GATEWAY_ROLE_CLIENT:
       return "GATEWAY_ROLE_CLIENT";
+    case GatewayRole.GATEWAY_ROLE_EXCLUDED:
+      return "GATEWAY_ROLE_EXCLUDED";
     case GatewayRole.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
