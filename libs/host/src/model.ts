@@ -1,0 +1,108 @@
+import { canonicalCidr, formatIp, parseCidr } from '@wirekube/wg';
+import { MAIN_TABLE, MESH_TABLE, WIREKUBE_PROTO } from './constants';
+
+/** A desired mesh route: `<dst> dev <dev> [src <src>]` in the mesh table. */
+export interface RouteSpec {
+  /** CIDR, canonicalised by the applier. */
+  dst: string;
+  dev: string;
+  /** Preferred source address (the node's mesh address). */
+  src?: string;
+}
+
+/** A route as read from the kernel. */
+export interface RouteEntry extends RouteSpec {
+  table: number;
+  /** Route protocol; {@link WIREKUBE_PROTO} marks ours. */
+  proto: number;
+}
+
+/** A desired policy rule: `prio P [fwmark M] [to CIDR] lookup T`. */
+export interface RuleSpec {
+  priority: number;
+  fwmark?: number;
+  /** Destination CIDR. */
+  to?: string;
+  table: number;
+}
+
+/** A rule as read from the kernel. */
+export interface RuleEntry extends RuleSpec {
+  proto: number;
+}
+
+/** Desired state of the mesh interface (which the WireGuard backend created). */
+export interface LinkSpec {
+  name: string;
+  /** Addresses as `ip/len`, e.g. `100.96.0.1/32`. */
+  addresses: string[];
+  mtu: number;
+  up: boolean;
+}
+
+/** The mesh interface as read from the kernel. */
+export interface LinkState {
+  name: string;
+  index: number;
+  mtu: number;
+  up: boolean;
+  /** IPv4 addresses as `ip/len`. */
+  addresses: string[];
+}
+
+/** One SNAT/MASQUERADE rule for traffic a gateway forwards out of the mesh. */
+export interface SnatRule {
+  /** Source CIDR of the forwarded traffic (e.g. the mesh CIDR). */
+  source: string;
+  /** Destination CIDR it applies to (e.g. a VPC range); all when absent. */
+  destination?: string;
+  /** Outgoing interface; any when absent. */
+  outInterface?: string;
+  /** Translate to this address (SNAT); MASQUERADE when absent. */
+  toSource?: string;
+}
+
+/** Canonical identity of a route (what must match for "already there"). */
+export function routeKey(r: RouteSpec): string {
+  return `${canonicalCidr(r.dst)} dev ${r.dev}${r.src ? ` src ${formatIp(parseCidr(r.src).addr)}` : ''}`;
+}
+
+/** Canonical identity of a rule. */
+export function ruleKey(r: RuleSpec): string {
+  const parts = [`prio ${r.priority}`];
+  if (r.fwmark !== undefined) parts.push(`fwmark 0x${r.fwmark.toString(16)}`);
+  if (r.to !== undefined) parts.push(`to ${canonicalCidr(r.to)}`);
+  parts.push(`lookup ${tableName(r.table)}`);
+  return parts.join(' ');
+}
+
+/** `ip route add …` text of a route; foreign protocols are shown so snapshots reveal them. */
+export function renderRoute(r: RouteEntry): string {
+  const proto = r.proto === WIREKUBE_PROTO ? '' : ` proto ${r.proto}`;
+  return `ip route add ${routeKey(r)} table ${tableName(r.table)}${proto}`;
+}
+
+/** `ip rule add …` text of a rule. */
+export function renderRule(r: RuleEntry): string {
+  const proto = r.proto === WIREKUBE_PROTO ? '' : ` proto ${r.proto}`;
+  return `ip rule add ${ruleKey(r)}${proto}`;
+}
+
+/** `ip link` / `ip addr` text of the mesh interface. */
+export function renderLink(l: LinkState | undefined, name: string): string[] {
+  if (!l) return [`ip link absent ${name}`];
+  return [`ip link set ${l.name} mtu ${l.mtu} ${l.up ? 'up' : 'down'}`, ...[...l.addresses].sort().map((a) => `ip addr add ${a} dev ${l.name}`)];
+}
+
+function tableName(t: number): string {
+  return t === MAIN_TABLE ? 'main' : String(t);
+}
+
+/** The default policy rules for a node (see DESIGN §4). */
+export function meshRules(opts: { fwmark: number; apiServer?: string; table?: number }): RuleSpec[] {
+  const table = opts.table ?? MESH_TABLE;
+  const rules: RuleSpec[] = [{ priority: 100, fwmark: opts.fwmark, table: MAIN_TABLE }];
+  if (opts.apiServer) rules.push({ priority: 150, to: canonicalCidr(opts.apiServer), table: MAIN_TABLE });
+  rules.push({ priority: 200, table });
+  return rules;
+}

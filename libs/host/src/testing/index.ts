@@ -1,0 +1,2 @@
+export { FakeHost } from './fake-host';
+export { FakeIptables } from './fake-iptables';
