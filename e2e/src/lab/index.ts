@@ -58,11 +58,12 @@ export {
   startWireguard,
   uapiRequest,
 } from './wireguard';
-export { type UseLabOptions, useLab } from './mocha';
+export { type UseLabOptions, attachLogs, useLab } from './mocha';
 export {
   type NatObservation,
   type NatVerdict,
   type UdpListenResult,
+  type UdpListener,
   type Reflector,
   REFLECTOR_PORTS,
   UDP_TOOL,

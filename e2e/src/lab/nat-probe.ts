@@ -82,15 +82,30 @@ export interface UdpListenResult {
   from: string[];
 }
 
+/** A running UDP listener; see {@link listenUdp}. */
+export interface UdpListener {
+  /** Resolves when the window ends or {@link UdpListener.stop} is called. */
+  result: Promise<UdpListenResult>;
+  /** Ends the window now (after `graceMs` for packets still in flight) and resolves with the result. */
+  stop(graceMs?: number): Promise<UdpListenResult>;
+}
+
 /**
- * Listens on UDP `port` in `host` for `ms` milliseconds (in a supervised process) and resolves with
- * what arrived. Resolves only after the socket is bound, via the returned `ready` promise first.
+ * Listens on UDP `port` in `host` for up to `ms` milliseconds (a supervised process); resolves once
+ * the socket is bound. Await `result`, or call `stop()` once the sender is done.
  */
-export async function listenUdp(host: LabHost, port: number, ms: number): Promise<{ result: Promise<UdpListenResult> }> {
+export async function listenUdp(host: LabHost, port: number, ms: number): Promise<UdpListener> {
   const proc = host.spawn([process.execPath, UDP_TOOL, 'listen', String(port), String(ms)], { name: `listen-${port}` });
   await proc.waitForOutput(/^out\|ready$/, 5000);
   const result = proc.waitForOutput(/^out\|(\{.*\})$/, ms + 5000).then((m) => JSON.parse(m[1]!) as UdpListenResult);
-  return { result };
+  return {
+    result,
+    async stop(graceMs = 100) {
+      await new Promise((r) => setTimeout(r, graceMs));
+      await proc.stop();
+      return result;
+    },
+  };
 }
 
 /** Sends `count` UDP datagrams (1 ms apart) from `host` to `addr:port`, optionally from `srcPort`. */

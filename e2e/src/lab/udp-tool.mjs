@@ -8,7 +8,8 @@
 //     requests in order, each answered before the next) and which changed-source answers got
 //     through to a second, fresh local socket (the filtering test). With --tcp: TCP reachability.
 //   node udp-tool.mjs listen <port> <ms>
-//     Prints "ready", counts datagrams for <ms>, prints {"count","from":[…distinct sources]}.
+//     Prints "ready", counts datagrams for <ms> or until SIGTERM, then prints
+//     {"count","from":[…distinct sources]}.
 //   node udp-tool.mjs send <addr> <port> <count> [srcPort]
 //     Sends <count> datagrams, 1 ms apart, from one socket.
 import dgram from 'node:dgram';
@@ -70,12 +71,14 @@ if (mode === 'reflect') {
     count++;
     from.add(`${rinfo.address}:${rinfo.port}`);
   });
+  const report = () => {
+    console.log(JSON.stringify({ count, from: [...from] }));
+    process.exit(0);
+  };
+  process.on('SIGTERM', report);
   s.bind(Number(args[0]), () => {
     console.log('ready');
-    setTimeout(() => {
-      console.log(JSON.stringify({ count, from: [...from] }));
-      s.close();
-    }, Number(args[1]));
+    setTimeout(report, Number(args[1]));
   });
 } else if (mode === 'send') {
   const s = dgram.createSocket('udp4');
