@@ -1,4 +1,5 @@
-import { createSocket } from 'node:dgram';
+import { EpermSafeUdpSocket, dgramSocketFactory, type EpermSafeStats, type UdpSocketFactory } from '@wirekube/wg';
+import { cryptoRng, nullLogger, systemClock, type Clock, type Logger, type Rng } from '@wirekube/util';
 
 /**
  * A loopback UDP socket dedicated to one remote peer: WireGuard's endpoint for that peer is this
@@ -10,7 +11,9 @@ export interface ProxySocket {
   /** The local port WireGuard sends this peer's datagrams to. */
   readonly port: number;
   /** Delivers a datagram to WireGuard. Never throws; failures are counted by the implementation. */
-  send(datagram: Uint8Array): void;
+  send(datagram: Buffer): void;
+  /** Send counters (EPERM included). */
+  stats(): EpermSafeStats;
   close(): void;
 }
 
@@ -18,47 +21,29 @@ export interface ProxySocket {
 export type ProxySocketFactory = (opts: { wgHost: string; wgPort: number; onMessage: (data: Buffer) => void }) => Promise<ProxySocket>;
 
 /**
- * The node:dgram implementation: bind 127.0.0.1:0 (or the same family as wgHost), connect to
- * WireGuard. Send errors (EPERM included) are counted in `errors` and the datagram is lost, as it
- * would be on the wire; WireGuard retransmits handshakes itself.
+ * Proxy sockets over libs/wg's {@link EpermSafeUdpSocket}: connected to WireGuard, re-created on the
+ * same port after EPERM (so WireGuard's endpoint for the peer stays valid), drops counted.
  */
-export const dgramProxySocket: ProxySocketFactory = async ({ wgHost, wgPort, onMessage }) => {
-  const v6 = wgHost.includes(':');
-  const sock = createSocket({ type: v6 ? 'udp6' : 'udp4' });
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(0, v6 ? '::1' : '127.0.0.1', () => {
-      sock.off('error', reject);
-      resolve();
+export function epermSafeProxySockets(opts: { clock?: Clock; rng?: Rng; logger?: Logger; onEperm?: () => void; factory?: UdpSocketFactory } = {}): ProxySocketFactory {
+  return async ({ wgHost, wgPort, onMessage }) => {
+    const v6 = wgHost.includes(':');
+    const s = new EpermSafeUdpSocket({
+      factory: opts.factory ?? dgramSocketFactory(v6 ? 'udp6' : 'udp4'),
+      localAddress: v6 ? '::1' : '127.0.0.1',
+      localPort: 0,
+      remote: { address: wgHost, port: wgPort },
+      clock: opts.clock ?? systemClock,
+      rng: opts.rng ?? cryptoRng,
+      logger: opts.logger ?? nullLogger,
+      onEperm: opts.onEperm,
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.connect(wgPort, wgHost, () => {
-      sock.off('error', reject);
-      resolve();
-    });
-  });
-  let errors = 0;
-  sock.on('error', () => errors++);
-  sock.on('message', (m) => onMessage(m));
-  const port = sock.address().port;
-  return {
-    port,
-    send(datagram) {
-      sock.send(datagram, (err) => {
-        if (err) errors++;
-      });
-    },
-    close() {
-      try {
-        sock.close();
-      } catch {
-        // already closed
-      }
-    },
-    get errors() {
-      return errors;
-    },
-  } as ProxySocket;
-};
+    await s.open();
+    s.onMessage((d) => onMessage(d));
+    return {
+      port: s.localPort,
+      send: (d) => void s.send(d),
+      stats: () => s.stats(),
+      close: () => s.close(),
+    };
+  };
+}

@@ -1,7 +1,7 @@
 import type { Endpoint } from '@wirekube/proto';
 import type { Logger } from '@wirekube/util';
 import type { RelayTransport } from './relay-client';
-import { dgramProxySocket, type ProxySocket, type ProxySocketFactory } from './proxy-socket';
+import { epermSafeProxySockets, type ProxySocket, type ProxySocketFactory } from './proxy-socket';
 
 /** Options of a {@link RelayProxy}. */
 export interface RelayProxyOptions {
@@ -10,7 +10,7 @@ export interface RelayProxyOptions {
   wgHost: string;
   wgPort: number;
   logger: Logger;
-  /** Opens the per-peer loopback sockets; node:dgram by default. */
+  /** Opens the per-peer loopback sockets; libs/wg's EPERM-safe sockets by default. */
   socketFactory?: ProxySocketFactory;
 }
 
@@ -46,6 +46,7 @@ export class RelayProxy {
         return;
       }
       this.counters.fromRelay++;
+      // `data` views a receive chunk that is never reused, so it may outlive this call.
       sock.send(data);
     });
   }
@@ -59,7 +60,7 @@ export class RelayProxy {
     const id = k.toString('latin1');
     let p = this.peers.get(id);
     if (!p) {
-      const factory = this.opts.socketFactory ?? dgramProxySocket;
+      const factory = this.opts.socketFactory ?? epermSafeProxySockets({ logger: this.opts.logger });
       p = factory({
         wgHost: this.opts.wgHost,
         wgPort: this.opts.wgPort,

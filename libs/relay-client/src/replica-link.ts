@@ -60,9 +60,15 @@ export class ReplicaLink {
   private data: DataChannel | undefined;
   private readonly abort = new AbortController();
   private readonly ownKeyId: string;
+  private lastErr: RelayClientError | undefined;
 
   constructor(private readonly opts: ReplicaLinkOptions) {
     this.ownKeyId = opts.identity.publicKey.toString('latin1');
+  }
+
+  /** Why the link last went down (or failed to come up), if it ever did. */
+  get lastError(): RelayClientError | undefined {
+    return this.lastErr;
   }
 
   /** True while both halves are open. */
@@ -116,7 +122,7 @@ export class ReplicaLink {
   }
 
   private async run(): Promise<void> {
-    const { clock, logger } = this.opts;
+    const { clock, logger, backoff } = this.opts;
     const a = this.opts.address;
     let attempt = 0;
     while (!this.abort.signal.aborted) {
@@ -126,10 +132,11 @@ export class ReplicaLink {
         upSince = clock.monotonic();
         this.opts.events.changed(this);
         logger.info('relay replica up', { replica: this.id, host: a.host });
-        const err = await ended;
-        logger.info('relay replica down', { replica: this.id, code: err.code, reason: err.message });
+        this.lastErr = await ended;
+        logger.info('relay replica down', { replica: this.id, code: this.lastErr.code, reason: this.lastErr.message });
       } catch (err) {
-        logger.warn('relay replica connect failed', { host: a.host, err: errorMessage(err) });
+        this.lastErr = err instanceof RelayClientError ? err : new RelayClientError('connect-failed', errorMessage(err), { cause: err });
+        logger.warn('relay replica connect failed', { host: a.host, code: this.lastErr.code, err: this.lastErr.message });
       }
       this.control?.close();
       this.data?.close();
@@ -137,8 +144,11 @@ export class ReplicaLink {
       this.opts.events.changed(this);
       attempt = upSince !== undefined && clock.monotonic() - upSince >= STABLE_MS ? 0 : attempt + 1;
       if (this.abort.signal.aborted) break;
+      // Replaced means another process proved our key (we are the stale one after a restart, or
+      // two agents share a key): back off fully instead of fighting over the session.
+      const delay = this.lastErr.code === 'replaced' ? backoff.maxMs : backoffDelay(attempt - 1, backoff, this.opts.rng);
       try {
-        await clock.sleep(backoffDelay(attempt - 1, this.opts.backoff, this.opts.rng), this.abort.signal);
+        await clock.sleep(delay, this.abort.signal);
       } catch {
         break;
       }

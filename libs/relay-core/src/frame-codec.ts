@@ -178,9 +178,13 @@ export class FrameDecoder {
   private rest: Buffer | null = null;
   private failed = false;
 
+  /**
+   * @param maxPayload largest payload accepted; may be raised later (a relay allows only a
+   *   REGISTER-sized frame until the connection is authenticated).
+   */
   constructor(
     private readonly onFrame: FrameHandler,
-    private readonly maxPayload = MAX_PAYLOAD,
+    public maxPayload = MAX_PAYLOAD,
   ) {}
 
   /** Bytes buffered while waiting for the rest of a frame. */
