@@ -96,7 +96,8 @@ describe('HostNetworking', () => {
       plan([2, 3, 4]),
       plan([3], { apiServer: '192.0.2.10', mtu: 1380 }),
       plan([2, 5], { extra: ['10.20.0.0/16', '10.30.0.7/24'] }),
-      { ...plan([6]), link: { name: 'wire_kube', addresses: ['100.96.0.1/32', '100.96.1.1/24'], mtu: 1420, up: false } },
+      // A down link carries no routes: the kernel refuses them (ENETDOWN) and flushes them on down.
+      { ...plan([]), link: { name: 'wire_kube', addresses: ['100.96.0.1/32', '100.96.1.1/24'], mtu: 1420, up: false } },
     ];
     const canonical = (p: HostPlan): HostPlan => ({ ...p, routes: p.routes.map((r) => ({ ...r, dst: r.dst.replace('10.30.0.7/24', '10.30.0.0/24') })) });
     const rng = seededRng(22347);
@@ -107,6 +108,15 @@ describe('HostNetworking', () => {
       const eth0 = 'ip link set eth0 mtu 1500 down';
       assert.equal(host.snapshot([MESH_TABLE]), expected(canonical(p), [eth0]), `step ${i}`);
     }
+  });
+
+  it('reports routes on a down link as failed (the kernel refuses them) and re-adds them once up', async () => {
+    const { host, net } = rig();
+    const down = { ...plan([2]), link: { ...plan([2]).link, up: false } };
+    const report = await net.set(down);
+    assert.match(report.routes.failed.join(), /ENETDOWN/);
+    await net.set(plan([2]));
+    assert.equal(host.snapshot([MESH_TABLE]), expected(plan([2]), ['ip link set eth0 mtu 1500 down']));
   });
 
   it('rejects a malformed plan before changing anything', async () => {

@@ -61,7 +61,9 @@ export class SnatApplier {
     this.log = logger.child({ component: 'snat' });
   }
 
+  /** Makes the chain hold exactly `desired`; an empty list removes the chain and jump altogether. */
   async set(desired: SnatRule[]): Promise<ApplyReport> {
+    if (desired.length === 0) return this.cleanup();
     const report: ApplyReport = { added: [], removed: [], failed: [] };
     await this.ensureChain(report);
     const want = new Map(desired.map((r) => [snatTag(r), r]));

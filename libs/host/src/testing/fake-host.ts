@@ -41,6 +41,7 @@ export class FakeHost implements RoutePort, RulePort, LinkPort, SysctlPort {
   async addRoute(r: RouteEntry): Promise<void> {
     this.calls.push(renderRoute(r));
     if (!this.links.has(r.dev)) throw errno('ENODEV', r.dev);
+    if (!this.links.get(r.dev)!.up) throw errno('ENETDOWN', r.dev);
     // The kernel keys routes by table + destination (+ metric/tos, which WireKube never sets).
     if (this.routes.some((x) => x.table === r.table && x.dst === r.dst)) throw errno('EEXIST', routeKey(r));
     this.routes.push({ ...r });
@@ -83,6 +84,8 @@ export class FakeHost implements RoutePort, RulePort, LinkPort, SysctlPort {
   async setUp(name: string, up: boolean): Promise<void> {
     this.calls.push(`ip link set ${name} ${up ? 'up' : 'down'}`);
     this.link(name).up = up;
+    // IPv4 flushes a link's routes when it goes down (fib_sync_down_dev), as measured in the lab.
+    if (!up) this.routes = this.routes.filter((r) => r.dev !== name);
   }
 
   async addAddress(name: string, cidr: string): Promise<void> {

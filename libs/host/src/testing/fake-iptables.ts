@@ -8,7 +8,7 @@ const BUILTIN: Record<string, string[]> = {
 /**
  * An in-memory iptables understanding the subset WireKube uses (`-t`, `-N`, `-X`, `-A`, `-D`,
  * `-S`), with iptables' refusals (deleting a missing rule, removing a non-empty chain). Rules are
- * stored as the argument text, as `iptables -S` prints them. {@link FakeIptables.snapshot} gives
+ * stored as the argument text, as `iptables -S` (nft backend) prints them, comments quoted. {@link FakeIptables.snapshot} gives
  * sorted `iptables -t <table> -A …` text.
  */
 export class FakeIptables implements IptablesPort {
@@ -79,6 +79,7 @@ export class FakeIptables implements IptablesPort {
   }
 }
 
+// iptables-nft prints every comment quoted, and any other argument with spaces too.
 function quote(spec: string[]): string {
-  return spec.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
+  return spec.map((a, i) => (/\s/.test(a) || spec[i - 1] === '--comment' ? `"${a}"` : a)).join(' ');
 }
