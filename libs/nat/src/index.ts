@@ -18,3 +18,4 @@ export { type PortRange, DEFAULT_PORT_RANGE, birthdaySuccessProbability, probesF
 export { spray, type SprayOptions, type SprayWin } from './punch/sprayer';
 export { planPunch, type CandidateKind, type Candidate, type PunchSide, type PlanOptions, type PunchPlan, type DirectPlan, type BirthdayPlan, type RelayPlan } from './punch/planner';
 export { executePunch, type ExecuteOptions } from './punch/executor';
+export { gatherCandidates, CANDIDATE_PRIORITY } from './punch/candidates';

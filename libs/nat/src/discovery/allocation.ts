@@ -13,6 +13,8 @@ export interface AllocationInference {
   delta: number;
   /** Why, in words. */
   note: string;
+  /** The newest sample's mapped port. */
+  lastPort?: number;
 }
 
 /** Largest step still called "sequential"; beyond it a guess at the next port is no better than random. */
@@ -25,7 +27,12 @@ export const MAX_SEQUENTIAL_DELTA = 64;
  * steal a port now and then). Otherwise random. Needs ≥ 3 samples to claim a pattern.
  */
 export function inferAllocation(samples: readonly PortSample[]): AllocationInference {
-  if (samples.length === 0) return { allocation: 'unknown', delta: 0, note: 'no allocation samples' };
+  const last = samples.at(-1);
+  if (!last) return { allocation: 'unknown', delta: 0, note: 'no allocation samples' };
+  return { ...infer(samples), lastPort: last.mappedPort };
+}
+
+function infer(samples: readonly PortSample[]): Omit<AllocationInference, 'lastPort'> {
   if (samples.every((s) => s.mappedPort === s.localPort)) {
     return { allocation: 'preserving', delta: 0, note: `${samples.length}/${samples.length} mappings kept their local port` };
   }

@@ -47,6 +47,8 @@ describe('discoverNat on the NAT simulator', () => {
     assert.deepEqual([kept.portPreserved, kept.allocation, kept.mapped?.port], [true, 'preserving', 51822]);
     const seq = await discoverBehind({ mapping: 'address-and-port-dependent', filtering: 'address-and-port-dependent', allocation: 'sequential', delta: 2 });
     assert.deepEqual([seq.type, seq.portPreserved, seq.allocation, seq.allocationDelta], ['symmetric', false, 'sequential', 2], seq.notes.join('\n'));
+    // The newest sample is several mappings past the first mapped port: prediction starts there.
+    assert.ok(seq.allocationLastPort! - seq.mapped!.port >= 2 * 5, `${seq.mapped?.port} → ${seq.allocationLastPort}`);
     const rnd = await discoverBehind({ mapping: 'address-and-port-dependent', filtering: 'address-and-port-dependent', allocation: 'random' });
     assert.equal(rnd.allocation, 'random', rnd.notes.join('\n'));
   });
@@ -69,7 +71,7 @@ describe('discoverNat on the NAT simulator', () => {
   it('infers allocation patterns from samples, tolerating a stolen port', () => {
     const s = (pairs: [number, number][]) => pairs.map(([localPort, mappedPort]) => ({ localPort, mappedPort }));
     assert.equal(inferAllocation(s([[1, 1], [2, 2], [3, 3]])).allocation, 'preserving');
-    assert.deepEqual(inferAllocation(s([[1, 100], [2, 102], [3, 104], [4, 107], [5, 109]])), { allocation: 'sequential', delta: 2, note: '3/4 consecutive mappings stepped by 2 (steps 2,2,3,2)' });
+    assert.deepEqual(inferAllocation(s([[1, 100], [2, 102], [3, 104], [4, 107], [5, 109]])), { allocation: 'sequential', delta: 2, note: '3/4 consecutive mappings stepped by 2 (steps 2,2,3,2)', lastPort: 109 });
     // Steps are measured on the 16-bit ring, so a wrap past 65535 is still +2.
     assert.deepEqual(inferAllocation(s([[1, 65533], [2, 65535], [3, 1], [4, 3]])).delta, 2);
     assert.deepEqual(inferAllocation(s([[1, 3000], [2, 2990], [3, 2980], [4, 2970]])).delta, -10);

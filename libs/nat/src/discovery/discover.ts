@@ -110,7 +110,7 @@ async function classify(run: Run): Promise<Omit<DiscoveryReport, 'probedAtMs' | 
   const sampleServer = rfc5780?.server ?? primary.server;
   let mapping: Dependence;
   let filtering: Dependence;
-  let allocation: { allocation: NatBehaviour['allocation']; delta: number };
+  let allocation: { allocation: NatBehaviour['allocation']; delta: number; lastPort?: number };
   if (rfc5780) {
     const other = rfc5780.result.other!;
     notes.push(`${formatAddress(rfc5780.server)} offers RFC 5780 (OTHER-ADDRESS ${formatAddress(other)})`);
@@ -136,6 +136,7 @@ async function classify(run: Run): Promise<Omit<DiscoveryReport, 'probedAtMs' | 
     portPreserved,
     allocation: allocation.allocation,
     allocationDelta: allocation.delta,
+    ...(allocation.lastPort !== undefined && { allocationLastPort: allocation.lastPort }),
     mapped,
     local,
     method: rfc5780 ? 'rfc5780' : 'multi-server',
@@ -210,7 +211,7 @@ function multiServerMapping(run: Run, answered: { server: TransportAddress; resu
   return portDependent ? 'address-and-port-dependent' : 'address-dependent';
 }
 
-async function sampleAllocation(run: Run, server: TransportAddress): Promise<{ allocation: NatBehaviour['allocation']; delta: number }> {
+async function sampleAllocation(run: Run, server: TransportAddress): Promise<{ allocation: NatBehaviour['allocation']; delta: number; lastPort?: number }> {
   const n = run.o.allocationSamples ?? DEFAULT_ALLOCATION_SAMPLES;
   const samples: PortSample[] = [];
   // One after another: the order of creation is what a sequential allocator follows.

@@ -22,6 +22,11 @@ export interface NatBehaviour {
   allocation: PortAllocation;
   /** Port step between consecutive new mappings when `allocation` is sequential, else 0. */
   allocationDelta: number;
+  /**
+   * External port of the newest mapping discovery saw (the last allocation sample). A sequential
+   * allocator's next mappings follow this one, not the first mapped port. Absent when unknown.
+   */
+  allocationLastPort?: number;
   /** Server-reflexive address of the probing socket, when any server answered. */
   mapped?: TransportAddress;
   /** The probing socket's local address. */

@@ -39,13 +39,13 @@ const wrapper = ([min, max]: PortRange) => (p: number) => min + ((((p - min) % (
 
 /**
  * The ports a symmetric side's next mappings will most likely get, from its allocation pattern:
- * for a sequential allocator the ports ahead of its last observed one in steps of the delta
+ * for a sequential allocator the ports ahead of its newest observed mapping in steps of the delta
  * (minus whatever other hosts behind the NAT take meanwhile), for a preserving one its local
  * port, for a random one nothing.
  */
-export function predictedPorts(hard: Pick<NatBehaviour, 'allocation' | 'allocationDelta' | 'mapped' | 'local'>, count: number, range: PortRange = DEFAULT_PORT_RANGE): number[] {
+export function predictedPorts(hard: Pick<NatBehaviour, 'allocation' | 'allocationDelta' | 'allocationLastPort' | 'mapped' | 'local'>, count: number, range: PortRange = DEFAULT_PORT_RANGE): number[] {
   const wrap = wrapper(range);
-  const last = hard.mapped?.port;
+  const last = hard.allocationLastPort ?? hard.mapped?.port;
   if (hard.allocation === 'sequential' && hard.allocationDelta !== 0 && last !== undefined) {
     const out = new Set<number>();
     for (let k = 1; out.size < count && k <= range[1] - range[0] + 1; k++) out.add(wrap(last + k * hard.allocationDelta));
@@ -59,7 +59,7 @@ export function predictedPorts(hard: Pick<NatBehaviour, 'allocation' | 'allocati
  * Ports to probe on the hard side's public IP for a birthday attack, most likely first, without
  * duplicates: {@link predictedPorts}, then uniformly random ports of the range.
  */
-export function birthdayCandidatePorts(hard: Pick<NatBehaviour, 'allocation' | 'allocationDelta' | 'mapped' | 'local'>, count: number, rng: Rng, range: PortRange = DEFAULT_PORT_RANGE): number[] {
+export function birthdayCandidatePorts(hard: Pick<NatBehaviour, 'allocation' | 'allocationDelta' | 'allocationLastPort' | 'mapped' | 'local'>, count: number, rng: Rng, range: PortRange = DEFAULT_PORT_RANGE): number[] {
   const out = new Set(predictedPorts(hard, count, range));
   const target = Math.min(count, range[1] - range[0] + 1);
   while (out.size < target) out.add(rng.int(range[0], range[1] + 1));

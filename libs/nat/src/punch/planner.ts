@@ -89,12 +89,13 @@ const easy = (n: NatBehaviour) => n.mapping === 'none' || n.mapping === 'endpoin
 /** Accepts packets from a port it never sent to: open, full cone, restricted cone. */
 const lenient = (n: NatBehaviour) => n.filtering === 'none' || n.filtering === 'endpoint-independent' || n.filtering === 'address-dependent' || n.type === 'open';
 
-function ordered(cs: readonly Candidate[], kinds: readonly CandidateKind[]): TransportAddress[] {
+function unique(as: readonly TransportAddress[]): TransportAddress[] {
   const seen = new Set<string>();
-  return [...cs]
-    .filter((c) => kinds.includes(c.kind))
-    .sort((a, b) => b.priority - a.priority)
-    .flatMap((c) => (seen.has(formatAddress(c.address)) ? [] : (seen.add(formatAddress(c.address)), [c.address])));
+  return as.filter((a) => !seen.has(formatAddress(a)) && !!seen.add(formatAddress(a)));
+}
+
+function ordered(cs: readonly Candidate[], kinds: readonly CandidateKind[]): TransportAddress[] {
+  return unique([...cs].filter((c) => kinds.includes(c.kind)).sort((a, b) => b.priority - a.priority).map((c) => c.address));
 }
 
 /** Predicted addresses of a symmetric side whose allocation is preserving or sequential. */
@@ -121,7 +122,8 @@ export function planPunch(local: PunchSide, remote: PunchSide, rng: Rng, opts: P
     return direct(`same NAT (public ${l.mapped.ip}): host candidates first`, [...ordered(remote.candidates, ['host']), ...reflexive]);
   }
   const range = opts.portRange ?? DEFAULT_PORT_RANGE;
-  const withPredicted = [...ordered(remote.candidates, ['server-reflexive', 'predicted']), ...predicted(remote, opts.predictedPorts ?? 16, range)];
+  // The peer's own predictions (from its newest mapping) first, then ours from its report.
+  const withPredicted = unique([...ordered(remote.candidates, ['server-reflexive', 'predicted']), ...predicted(remote, opts.predictedPorts ?? 16, range)]);
   if (easy(l) && easy(r)) return direct(`${pair}: both mappings endpoint-independent, simultaneous punch`, reflexive);
   if (!easy(l) && !easy(r)) {
     if (l.allocation === 'preserving' && r.allocation === 'preserving') return direct(`${pair}: both sides preserve ports, punching predicted ports`, withPredicted);

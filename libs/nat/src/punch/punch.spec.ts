@@ -6,6 +6,7 @@ import type { NatBehaviour } from '../nat/behaviour';
 import { SimNetwork, type SimNat, type SimNatOptions } from '../testing/nat-sim';
 import { runUntilSettled } from '../testing/run';
 import { startSimStunServer } from '../testing/stun-fixture';
+import { gatherCandidates } from './candidates';
 import { executePunch } from './executor';
 import { planPunch, type PunchSide } from './planner';
 import { decodeProbe, encodeProbe } from './probe-packet';
@@ -25,10 +26,7 @@ interface Site {
 async function site(net: SimNetwork, clock: FakeClock, publicIp: string, hostIp: string, spec: NatSpec | undefined, nat?: SimNat): Promise<Site> {
   const box = nat ?? (spec && net.addNat({ publicIp, ...spec }));
   const report = await runUntilSettled(clock, discoverNat({ servers: [{ ip: '198.51.100.1', port: 3478 }], open: net.factory(hostIp, box), clock, rng: seededRng(4), localPort: 51822 }));
-  const candidates = [
-    { kind: 'host' as const, address: { ip: hostIp, port: 51822 }, priority: 100 },
-    ...(report.mapped ? [{ kind: 'server-reflexive' as const, address: report.mapped, priority: 50 }] : []),
-  ];
+  const candidates = gatherCandidates(report, [{ ip: hostIp, port: 51822 }]);
   return { nat: box, hostIp, side: { nat: report, candidates } };
 }
 
@@ -92,6 +90,10 @@ describe('hole punching on the NAT simulator', () => {
     const a = await site(net, clock, '203.0.113.1', '10.0.1.2', CONE);
     const b = await site(net, clock, '203.0.113.2', '10.0.2.2', { ...SYMMETRIC, allocation: 'sequential', delta: 1 });
     assert.deepEqual([b.side.nat.allocation, b.side.nat.allocationDelta], ['sequential', 1]);
+    // The symmetric side offers the ports right after its newest mapping, first one first.
+    const predicted = b.side.candidates.filter((c) => c.kind === 'predicted');
+    assert.equal(predicted.length, 16);
+    assert.equal(predicted[0]!.address.port, b.side.nat.allocationLastPort! + 1);
     const [ra, rb] = await punch(net, clock, a, b);
     assert.match(ra.plan.reason, /sequential \(delta 1\); punching predicted ports/);
     assert.ok(ra.win && rb.win);
