@@ -105,6 +105,12 @@ export interface Hello {
   nodeName: string;
   /** Protocol version the agent speaks. */
   version: number;
+  /**
+   * When non-empty, presence on this session reports only these public keys (an agent that knows
+   * which peers it relays for asks only about them, which keeps presence O(peers) instead of
+   * O(replica)). Empty: every peer on the replica.
+   */
+  presenceFilter: Buffer[];
 }
 
 /**
@@ -582,7 +588,7 @@ export const ServerMessage: MessageFns<ServerMessage> = {
 };
 
 function createBaseHello(): Hello {
-  return { publicKey: Buffer.alloc(0), nodeName: "", version: 0 };
+  return { publicKey: Buffer.alloc(0), nodeName: "", version: 0, presenceFilter: [] };
 }
 
 export const Hello: MessageFns<Hello> = {
@@ -595,6 +601,9 @@ export const Hello: MessageFns<Hello> = {
     }
     if (message.version !== 0) {
       writer.uint32(24).uint32(message.version);
+    }
+    for (const v of message.presenceFilter) {
+      writer.uint32(34).bytes(v!);
     }
     return writer;
   },
@@ -636,6 +645,14 @@ export const Hello: MessageFns<Hello> = {
             message.version = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.presenceFilter.push(Buffer.from(reader.bytes()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -661,6 +678,11 @@ export const Hello: MessageFns<Hello> = {
         ? globalThis.String(object.node_name)
         : "",
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      presenceFilter: globalThis.Array.isArray(object?.presenceFilter)
+        ? object.presenceFilter.map((e: any) => Buffer.from(bytesFromBase64(e)))
+        : globalThis.Array.isArray(object?.presence_filter)
+        ? object.presence_filter.map((e: any) => Buffer.from(bytesFromBase64(e)))
+        : [],
     };
   },
 
@@ -675,6 +697,9 @@ export const Hello: MessageFns<Hello> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
+    if (message.presenceFilter?.length) {
+      obj.presenceFilter = message.presenceFilter.map((e) => base64FromBytes(e));
+    }
     return obj;
   },
 
@@ -686,6 +711,7 @@ export const Hello: MessageFns<Hello> = {
     message.publicKey = object.publicKey ?? Buffer.alloc(0);
     message.nodeName = object.nodeName ?? "";
     message.version = object.version ?? 0;
+    message.presenceFilter = object.presenceFilter?.map((e) => e) || [];
     return message;
   },
 };
