@@ -43,7 +43,7 @@ export async function startReflector(host: LabHost): Promise<Reflector> {
   if (host.addrs.length < 2) throw new WireKubeError('LAB_REFLECTOR', `${host.name} needs two addresses, has ${host.addrs.length}`);
   const addrs = [host.addrs[0]!, host.addrs[1]!] as const;
   const proc = host.spawn([process.execPath, UDP_TOOL, 'reflect', addrs.join(','), REFLECTOR_PORTS.join(',')], { name: 'reflector' });
-  await proc.waitForOutput(/^out\|ready$/, 5000);
+  await proc.waitForOutput(/^ready$/, 5000);
   return { host, proc, addrs, ports: REFLECTOR_PORTS };
 }
 
@@ -96,8 +96,8 @@ export interface UdpListener {
  */
 export async function listenUdp(host: LabHost, port: number, ms: number): Promise<UdpListener> {
   const proc = host.spawn([process.execPath, UDP_TOOL, 'listen', String(port), String(ms)], { name: `listen-${port}` });
-  await proc.waitForOutput(/^out\|ready$/, 5000);
-  const result = proc.waitForOutput(/^out\|(\{.*\})$/, ms + 5000).then((m) => JSON.parse(m[1]!) as UdpListenResult);
+  await proc.waitForOutput(/^ready$/, 5000);
+  const result = proc.waitForOutput(/^(\{.*\})$/, ms + 5000).then((m) => JSON.parse(m[1]!) as UdpListenResult);
   return {
     result,
     async stop(graceMs = 100) {

@@ -79,7 +79,8 @@ export class LabProcess {
   }
 
   /**
-   * Resolves with the first match of `re` in a captured line (past or future). Rejects with
+   * Resolves with the first match of `re` in a line the process printed (stdout or stderr, without
+   * the `out|`/`err|` tag; the lab's own `lab|` lines never match), past or future. Rejects with
    * {@link LabProcessError} after `timeoutMs` or if the process exits first.
    */
   waitForOutput(re: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
@@ -87,7 +88,8 @@ export class LabProcess {
       let seen = 0;
       const check = () => {
         for (; seen < this.lines.length; seen++) {
-          const m = re.exec(this.lines[seen]!);
+          const line = this.lines[seen]!;
+          const m = line.startsWith('lab|') ? null : re.exec(line.slice(4));
           if (m) return done(() => resolve(m));
         }
         if (!this.running) done(() => reject(new LabProcessError(`${this.host}/${this.name} exited before printing ${re}\n${this.tail(20)}`)));
