@@ -1,5 +1,6 @@
 import type { BackoffOptions, Clock, Logger, Rng, TimerHandle } from '@wirekube/util';
-import { backoffDelay, cryptoRng, errorMessage, nullLogger, systemClock } from '@wirekube/util';
+import { randomInt } from 'node:crypto';
+import { backoffDelay, seededRng, errorMessage, nullLogger, systemClock } from '@wirekube/util';
 import type { UdpPeer, UdpSocket, UdpSocketFactory } from './udp-port';
 
 /** Counters for metrics (monotonic since construction). */
@@ -49,7 +50,7 @@ export class EpermSafeUdpSocket {
   private readonly counters: EpermSafeStats = { epermErrors: 0, recreations: 0, dropped: 0, sent: 0 };
 
   constructor(opts: EpermSafeOptions) {
-    this.o = { clock: systemClock, rng: cryptoRng, logger: nullLogger, recreateBackoff: { initialMs: 200, maxMs: 5000 }, ...opts };
+    this.o = { clock: systemClock, rng: jitterRng(), logger: nullLogger, recreateBackoff: { initialMs: 200, maxMs: 5000 }, ...opts };
     this.o.logger = this.o.logger.child({ component: 'eperm-safe-udp' });
     this.port = opts.localPort;
   }
@@ -152,4 +153,10 @@ export class EpermSafeUdpSocket {
     s.onMessage((data, from) => this.handler?.(data, from));
     return s;
   }
+}
+
+// Backoff jitter needs no secrecy; a seeded generator with a random seed is enough (and
+// util's cryptoRng.next() currently throws: randomInt's range must stay below 2^48).
+function jitterRng() {
+  return seededRng(randomInt(2 ** 31));
 }

@@ -1,7 +1,8 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { connect } from 'node:net';
 import type { BackoffOptions, Clock, Logger, Rng } from '@wirekube/util';
-import { backoffDelay, cryptoRng, nullLogger, systemClock, WireKubeError } from '@wirekube/util';
+import { randomInt } from 'node:crypto';
+import { backoffDelay, seededRng, nullLogger, systemClock, WireKubeError } from '@wirekube/util';
 import { BackendUnavailableError } from '../backend';
 import { uapiSocketPath } from '../uapi/uapi-backend';
 
@@ -61,7 +62,7 @@ export class WireguardGoSupervisor {
     this.o = {
       binary: 'wireguard-go',
       clock: systemClock,
-      rng: cryptoRng,
+      rng: jitterRng(),
       logger: nullLogger,
       spawn: defaultSpawn,
       socketReady,
@@ -186,4 +187,10 @@ export function socketReady(path: string): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+// Backoff jitter needs no secrecy; a seeded generator with a random seed is enough (and
+// util's cryptoRng.next() currently throws: randomInt's range must stay below 2^48).
+function jitterRng() {
+  return seededRng(randomInt(2 ** 31));
 }

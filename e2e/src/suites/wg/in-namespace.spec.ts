@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import type { EpermSafeStats } from '@wirekube/wg';
+import { UapiBackend } from '@wirekube/wg';
+import { useLab } from '../../lab';
+import { NetnsAgent } from '../host/netns-agent-client';
+
+interface SendResult {
+  sent: boolean;
+  healthy: boolean;
+  stats: EpermSafeStats;
+}
+
+// Code that must run inside the node's namespace (rtnetlink, iptables OUTPUT, sockets) runs in a
+// netns-agent there; the test drives it and inspects from outside.
+describe('wg: backend chain and EPERM-safe UDP inside a lab node', function () {
+  this.timeout(30_000);
+  const lab = useLab({ sites: [{ name: 'dc', nat: 'public', nodes: ['n'] }], services: [] });
+  let agent: NetnsAgent;
+
+  before(async () => {
+    agent = await NetnsAgent.start(lab().host('n'));
+  });
+  after(async () => {
+    await agent?.stop();
+  });
+
+  it('the chain finds no kernel WireGuard and starts wireguard-go, which serves UAPI', async () => {
+    const host = lab().host('n');
+    const opened = await agent.call<{ kind: string; pid?: number; kernelError?: string }>('wg.open', { iface: 'wire_kube' });
+    assert.equal(opened.kind, 'userspace');
+    assert.match(opened.kernelError ?? '', /kernel: the kernel has no WireGuard link type/);
+    assert.ok(opened.pid && opened.pid > 0);
+    const backend = new UapiBackend({ iface: 'wire_kube', socketDir: host.wgDir });
+    try {
+      const fresh = await backend.get();
+      assert.deepEqual([fresh.privateKey, fresh.fwmark, fresh.peers], [undefined, 0, []], 'a fresh, unconfigured device');
+    } finally {
+      await backend.close();
+    }
+    assert.match((await host.exec(['ip', 'link', 'show', 'wire_kube'])).stdout, /wire_kube/);
+    await agent.call('wg.stop');
+    assert.equal(existsSync(host.wgSocket('wire_kube')), false);
+  });
+
+  it('survives EPERM from an OUTPUT-chain drop: re-creates on the same port, then delivers again', async () => {
+    const host = lab().host('n');
+    const { localPort, remotePort } = await agent.call<{ localPort: number; remotePort: number }>('udp.open');
+    assert.equal((await agent.call<SendResult>('udp.send', { data: 'before' })).sent, true);
+
+    const drop = ['OUTPUT', '-p', 'udp', '--dport', String(remotePort), '-j', 'DROP'];
+    await host.exec(['iptables', '-A', ...drop]);
+    let blocked: SendResult;
+    try {
+      blocked = await agent.call<SendResult>('udp.send', { data: 'blocked' });
+      assert.equal(blocked.sent, false);
+      assert.equal(blocked.stats.epermErrors, 1, 'the kernel returned EPERM');
+      assert.equal(blocked.healthy, false, 'socket closed for re-creation');
+      await new Promise((r) => setTimeout(r, 600)); // re-created at least once; still blocked
+      const still = await agent.call<SendResult>('udp.send', { data: 'still-blocked' });
+      assert.equal(still.sent, false);
+    } finally {
+      await host.exec(['iptables', '-D', ...drop]);
+    }
+
+    let last: SendResult | undefined;
+    const deadline = Date.now() + 5000;
+    while (!last?.sent && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      last = await agent.call<SendResult>('udp.send', { data: 'after' });
+    }
+    assert.equal(last?.sent, true, JSON.stringify(last));
+    assert.ok(last!.stats.recreations >= 1);
+    assert.ok(last!.stats.epermErrors >= 2);
+    await new Promise((r) => setTimeout(r, 100));
+    const got = await agent.call<{ data: string; port: number }[]>('udp.received');
+    assert.deepEqual(got.map((g) => g.data), ['before', 'after']);
+    assert.deepEqual([...new Set(got.map((g) => g.port))], [localPort], 'same source port after re-creation');
+  });
+});

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import type { DeviceConfig, WgKey } from '@wirekube/wg';
+import { generatePrivateKey, publicKeyOf, UapiBackend, WireguardGoSupervisor, WireGuardDevice } from '@wirekube/wg';
+import type { LabHost } from '../../lab';
+import { useLab } from '../../lab';
+
+const IFACE = 'wk0';
+const PORT = 51822;
+
+/** One node: wireguard-go supervised by our code inside the lab host, driven over UAPI. */
+class Node {
+  readonly key = generatePrivateKey();
+  readonly pub = publicKeyOf(this.key);
+  readonly backend: UapiBackend;
+  readonly device: WireGuardDevice;
+  readonly sup: WireguardGoSupervisor;
+  restarted = 0;
+
+  constructor(
+    readonly host: LabHost,
+    readonly meshIp: string,
+  ) {
+    this.sup = new WireguardGoSupervisor({
+      iface: IFACE,
+      wrap: (argv) => host.wrap(argv),
+      socketDir: host.wgDir,
+      restartBackoff: { initialMs: 50, maxMs: 500 },
+      onRestart: () => this.restarted++,
+    });
+    this.backend = new UapiBackend({ iface: IFACE, socketDir: host.wgDir });
+    this.device = new WireGuardDevice({ backend: this.backend });
+  }
+
+  async start(): Promise<void> {
+    await this.sup.start();
+    await this.linkUp();
+  }
+
+  async linkUp(): Promise<void> {
+    await this.host.sh(`ip addr replace ${this.meshIp}/24 dev ${IFACE} && ip link set ${IFACE} up`);
+  }
+
+  config(peer: Node, endpoint: string, extraIps: string[] = []): DeviceConfig {
+    return {
+      privateKey: this.key,
+      listenPort: PORT,
+      fwmark: 0x574b,
+      peers: [{ publicKey: peer.pub, endpoint, allowedIps: [`${peer.meshIp}/32`, ...extraIps] }],
+    };
+  }
+
+  async peer(pub: WgKey) {
+    return (await this.backend.get()).peers.find((p) => p.publicKey.equals(pub));
+  }
+
+  async stop(): Promise<void> {
+    await this.backend.close();
+    await this.sup.stop();
+  }
+}
+
+describe('wg: userspace backend against wireguard-go in the lab', function () {
+  this.timeout(30_000);
+  const lab = useLab({ sites: [{ name: 'dc', nat: 'public', nodes: ['a', 'b'] }], services: [] });
+  let a: Node;
+  let b: Node;
+
+  beforeEach(async () => {
+    a = new Node(lab().host('a'), '10.99.0.1');
+    b = new Node(lab().host('b'), '10.99.0.2');
+    await Promise.all([a.start(), b.start()]);
+  });
+  afterEach(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  const ping = (from: Node, to: Node) => from.host.exec(['ping', '-n', '-q', '-c2', '-i0.2', '-W2', to.meshIp], { allowFail: true });
+
+  it('configures, handshakes, reads stats back, and leaves a roamed endpoint alone', async () => {
+    const staleGuess = `${a.host.addr}:9999`; // b's path manager has a wrong endpoint for a
+    await a.device.set(a.config(b, `${b.host.addr}:${PORT}`));
+    await b.device.set(b.config(a, staleGuess));
+    const dev = await a.backend.get();
+    assert.deepEqual([dev.listenPort, dev.fwmark, dev.privateKey?.toBase64()], [PORT, 0x574b, a.key.toBase64()]);
+    const shown = await a.host.exec(['wg', 'show', IFACE, 'public-key']);
+    assert.equal(shown.stdout.trim(), a.pub.toBase64(), '`wg` agrees with our key derivation');
+
+    const r = await ping(a, b);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const stats = (await a.device.stats())[0];
+    assert.ok(Date.now() - stats.lastHandshakeMs < 30_000, `handshake at ${stats.lastHandshakeMs}`);
+    assert.ok(stats.rxBytes > 0 && stats.txBytes > 0);
+    assert.equal(stats.endpoint, `${b.host.addr}:${PORT}`);
+
+    // b roamed to a's real source; re-applying the same desired state must not undo that.
+    assert.equal((await b.peer(a.pub))?.endpoint, `${a.host.addr}:${PORT}`);
+    assert.deepEqual(await b.device.set(b.config(a, staleGuess)), { peers: [] });
+    assert.equal((await b.peer(a.pub))?.endpoint, `${a.host.addr}:${PORT}`);
+    // …unless the path manager explicitly asks for it.
+    await b.device.set(b.config(a, staleGuess), { forceEndpoints: [a.pub.toBase64()] });
+    assert.equal((await b.peer(a.pub))?.endpoint, staleGuess);
+  });
+
+  it('adds and replaces AllowedIPs and removes stale peers exactly (checked with `wg`)', async () => {
+    const ghost = publicKeyOf(generatePrivateKey());
+    const base = a.config(b, `${b.host.addr}:${PORT}`);
+    await a.device.set({ ...base, peers: [...base.peers, { publicKey: ghost, allowedIps: ['10.98.0.0/16'] }] });
+    const grown = await a.device.set(a.config(b, `${b.host.addr}:${PORT}`, ['10.50.0.0/16']));
+    assert.deepEqual(grown.peers.map((p) => [p.remove ?? false, p.replaceAllowedIps ?? false]), [[false, false], [true, false]]);
+    let ips = await a.host.exec(['wg', 'show', IFACE, 'allowed-ips']);
+    assert.equal(ips.stdout.trim(), `${b.pub.toBase64()}\t10.99.0.2/32 10.50.0.0/16`);
+    const shrunk = await a.device.set({ ...base, peers: [{ ...base.peers[0], allowedIps: ['10.50.0.0/16'] }] });
+    assert.equal(shrunk.peers[0].replaceAllowedIps, true);
+    ips = await a.host.exec(['wg', 'show', IFACE, 'allowed-ips']);
+    assert.equal(ips.stdout.trim(), `${b.pub.toBase64()}\t10.50.0.0/16`);
+  });
+
+  it('restarts wireguard-go after it is killed; re-applying restores the tunnel', async () => {
+    await a.device.set(a.config(b, `${b.host.addr}:${PORT}`));
+    await b.device.set(b.config(a, `${a.host.addr}:${PORT}`));
+    assert.equal((await ping(a, b)).code, 0);
+    const oldPid = a.sup.pid!;
+    process.kill(oldPid, 'SIGKILL'); // a process our supervisor started, by PID
+    const deadline = Date.now() + 10_000;
+    while (a.restarted === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(a.sup.restarts, 1);
+    assert.notEqual(a.sup.pid, oldPid);
+    assert.equal((await a.backend.get()).peers.length, 0, 'a fresh wireguard-go starts empty');
+    await a.linkUp();
+    await a.device.set(a.config(b, `${b.host.addr}:${PORT}`));
+    const r = await ping(a, b);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  it('stop removes the UAPI socket and no restart follows', async () => {
+    const sock = a.host.wgSocket(IFACE);
+    assert.ok(existsSync(sock));
+    await a.sup.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(existsSync(sock), false);
+    assert.equal(a.sup.pid, undefined);
+  });
+});
