@@ -31,3 +31,16 @@ describe('ip helpers', () => {
     }
   });
 });
+
+describe('ip fast paths agree with the full parser', () => {
+  it('returns canonical IPv4 text as is and canonicalises everything else', () => {
+    const cases: [string, string][] = [
+      ['10.0.0.0/8', '10.0.0.0/8'], ['10.1.0.0/8', '10.0.0.0/8'], ['0.0.0.0/0', '0.0.0.0/0'], ['1.2.3.4/0', '0.0.0.0/0'],
+      ['255.255.255.255/32', '255.255.255.255/32'], ['10.0.0.1/31', '10.0.0.0/31'], ['10.0.0.0/05', '8.0.0.0/5'],
+    ];
+    for (const [input, want] of cases) assert.equal(canonicalCidr(input), want, input);
+    assert.equal(canonicalEndpoint('10.0.0.1:65535'), '10.0.0.1:65535');
+    assert.throws(() => canonicalEndpoint('10.0.0.1:65536'), InvalidAddressError);
+    assert.throws(() => canonicalCidr('256.0.0.0/8'), InvalidAddressError);
+  });
+});

@@ -65,8 +65,21 @@ export function formatCidr(c: Cidr): string {
   return `${formatIp(c.addr)}/${c.prefix}`;
 }
 
+// Dotted quad without leading zeros, octets captured: what Go, iproute2 and we print.
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const CANONICAL_V4_CIDR = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}/(3[0-2]|[12]?\\d)$`);
+const CANONICAL_V4_ENDPOINT = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}:([1-9]\\d{0,4})$`);
+
 /** Parses and re-formats a prefix, e.g. `10.0.0.7/24` → `10.0.0.0/24`. */
 export function canonicalCidr(text: string): string {
+  // Fast path for the common, already canonical IPv4 form (stats polls parse thousands).
+  const m = CANONICAL_V4_CIDR.exec(text);
+  if (m) {
+    const addr = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+    const prefix = Number(m[5]);
+    const hostBits = prefix === 32 ? 0 : (0xffffffff >>> prefix) >>> 0;
+    if ((addr & hostBits) === 0) return text;
+  }
   return formatCidr(parseCidr(text));
 }
 
@@ -93,6 +106,8 @@ export function formatEndpoint(e: Endpoint): string {
 
 /** Parses and re-formats an endpoint so equal endpoints compare equal as strings. */
 export function canonicalEndpoint(text: string): string {
+  const m = CANONICAL_V4_ENDPOINT.exec(text);
+  if (m && Number(m[5]) <= 65535) return text;
   return formatEndpoint(parseEndpoint(text));
 }
 
