@@ -47,9 +47,13 @@ export async function startReflector(host: LabHost): Promise<Reflector> {
   return { host, proc, addrs, ports: REFLECTOR_PORTS };
 }
 
-/** Runs the UDP probe from `host` against the reflector. */
-export async function observeNat(host: LabHost, r: Reflector): Promise<NatObservation> {
-  const out = await host.exec([process.execPath, UDP_TOOL, 'probe', r.addrs[0], r.addrs[1], String(r.ports[0]), String(r.ports[1])]);
+/**
+ * Runs the UDP probe from `host` against the reflector. `localPort` fixes the mapping socket's
+ * port (default: any free port), e.g. to put two nodes behind one NAT on the same port.
+ */
+export async function observeNat(host: LabHost, r: Reflector, opts: { localPort?: number } = {}): Promise<NatObservation> {
+  const port = opts.localPort ? ['--port', String(opts.localPort)] : [];
+  const out = await host.exec([process.execPath, UDP_TOOL, 'probe', r.addrs[0], r.addrs[1], String(r.ports[0]), String(r.ports[1]), ...port]);
   return JSON.parse(out.stdout) as NatObservation;
 }
 
@@ -108,7 +112,11 @@ export async function listenUdp(host: LabHost, port: number, ms: number): Promis
   };
 }
 
-/** Sends `count` UDP datagrams (1 ms apart) from `host` to `addr:port`, optionally from `srcPort`. */
-export async function sendUdp(host: LabHost, addr: string, port: number, count: number, srcPort?: number): Promise<void> {
-  await host.exec([process.execPath, UDP_TOOL, 'send', addr, String(port), String(count), ...(srcPort ? [String(srcPort)] : [])]);
+/**
+ * Sends `count` UDP datagrams (1 ms apart) from `host` to `addr:port` — to each address if given
+ * several — from one socket, optionally bound to `srcPort`.
+ */
+export async function sendUdp(host: LabHost, addr: string | readonly string[], port: number, count: number, srcPort?: number): Promise<void> {
+  const addrs = typeof addr === 'string' ? addr : addr.join(',');
+  await host.exec([process.execPath, UDP_TOOL, 'send', addrs, String(port), String(count), ...(srcPort ? [String(srcPort)] : [])]);
 }

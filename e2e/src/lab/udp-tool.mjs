@@ -3,15 +3,15 @@
 //     UDP: answers {"id","mapped":"ip:port"} to each request {"id","change"}; `change` picks the
 //     socket that answers, as RFC 5780's CHANGE-REQUEST does: none | port | ip | both. TCP on
 //     every addr × first port: writes the peer's ip:port and closes. Prints "ready" once bound.
-//   node udp-tool.mjs probe <addr1> <addr2> <port1> <port2> [--tcp]
+//   node udp-tool.mjs probe <addr1> <addr2> <port1> <port2> [--tcp] [--port <local mapping port>]
 //     Prints one JSON object: the mapped address seen by four destinations (one local socket,
 //     requests in order, each answered before the next) and which changed-source answers got
 //     through to a second, fresh local socket (the filtering test). With --tcp: TCP reachability.
 //   node udp-tool.mjs listen <port> <ms>
 //     Prints "ready", counts datagrams for <ms> or until SIGTERM, then prints
 //     {"count","from":[…distinct sources]}.
-//   node udp-tool.mjs send <addr> <port> <count> [srcPort]
-//     Sends <count> datagrams, 1 ms apart, from one socket.
+//   node udp-tool.mjs send <addr[,addr…]> <port> <count> [srcPort]
+//     Sends <count> datagrams to each address, 1 ms apart, from one socket.
 import dgram from 'node:dgram';
 import net from 'node:net';
 
@@ -61,7 +61,8 @@ if (mode === 'reflect') {
     c.on('end', () => done(got.trim()));
     c.on('error', () => done(null));
   } else {
-    probe(a1, a2, Number(p1), Number(p2)).then((r) => console.log(JSON.stringify(r)));
+    const i = args.indexOf('--port');
+    probe(a1, a2, Number(p1), Number(p2), i >= 0 ? Number(args[i + 1]) : 0).then((r) => console.log(JSON.stringify(r)));
   }
 } else if (mode === 'listen') {
   const s = dgram.createSocket('udp4');
@@ -84,17 +85,17 @@ if (mode === 'reflect') {
   const s = dgram.createSocket('udp4');
   s.bind(Number(args[3] ?? 0), async () => {
     for (let i = 0; i < Number(args[2]); i++) {
-      await new Promise((r) => s.send(`pkt ${i}`, Number(args[1]), args[0], r));
+      for (const addr of args[0].split(',')) await new Promise((r) => s.send(`pkt ${i}`, Number(args[1]), addr, r));
       await new Promise((r) => setTimeout(r, 1));
     }
     s.close();
   });
 } else {
-  console.error('usage: udp-tool.mjs reflect <addrs> <ports> | probe <a1> <a2> <p1> <p2> [--tcp] | listen <port> <ms> | send <addr> <port> <count> [srcPort]');
+  console.error('usage: udp-tool.mjs reflect <addrs> <ports> | probe <a1> <a2> <p1> <p2> [--tcp] [--port N] | listen <port> <ms> | send <addr> <port> <count> [srcPort]');
   process.exit(2);
 }
 
-function socket() {
+function socket(localPort = 0) {
   return new Promise((resolve) => {
     const s = dgram.createSocket('udp4');
     const got = new Map();
@@ -114,11 +115,11 @@ function socket() {
           res(r);
         });
       });
-    s.bind(0, () => resolve({ s, got, ask, port: s.address().port }));
+    s.bind(localPort, () => resolve({ s, got, ask, port: s.address().port }));
   });
 }
 
-async function probe(a1, a2, p1, p2) {
+async function probe(a1, a2, p1, p2, localPort) {
   // Filtering first, on a socket that has talked to nobody but a1:p1.
   const f = await socket();
   const control = await f.ask(1, a1, p1, 'none');
@@ -128,7 +129,7 @@ async function probe(a1, a2, p1, p2) {
   const filtering = { control: control !== null, changePort: f.got.has(2), changeIp: f.got.has(3) };
   f.s.close();
   // Mapping: one socket, four destinations, strictly one after another.
-  const m = await socket();
+  const m = await socket(localPort);
   const mapped = {};
   let id = 10;
   for (const [a, p] of [[a1, p1], [a2, p1], [a1, p2], [a2, p2]]) {

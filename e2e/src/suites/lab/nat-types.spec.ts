@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   type NatObservation,
   type NatType,
@@ -13,6 +15,8 @@ import {
   startReflector,
   useLab,
 } from '../../lab';
+
+const execFileAsync = promisify(execFile);
 
 // Each site is named after the behaviour it must show; the reflector measures it from outside.
 const SITES: { name: string; nat: NatType; carrier?: 'port-restricted' }[] = [
@@ -42,7 +46,10 @@ const EXPECTED: Record<string, Pick<NatVerdict, 'mapping' | 'filtering'>> = {
 describe('lab: every NAT type is what its label says (measured by a reflector)', function () {
   this.timeout(20_000);
   const lab = useLab({
-    sites: SITES.map((s) => ({ ...s, nodes: [`${s.name}-n`] })),
+    sites: [
+      ...SITES.map((s) => ({ ...s, nodes: s.name === 'prc' ? ['prc-n', 'prc-n2'] : [`${s.name}-n`] })),
+      { name: 'vpc', nat: 'port-restricted', nodes: ['vpc-gw'], hosts: ['vpc-db'] },
+    ],
     services: ['stun', 'relay'],
   });
   let reflector: Reflector;
@@ -88,17 +95,43 @@ describe('lab: every NAT type is what its label says (measured by a reflector)',
     assert.ok(tcp?.startsWith(`${lab().site('noudp').wanAddr}:`), `tcp mapped ${tcp}`);
   });
 
+  it('two nodes behind one NAT on the same local port get distinct public ports', async function () {
+    const [o1, o2] = await Promise.all(['prc-n', 'prc-n2'].map((n) => observeNat(lab().host(n), reflector, { localPort: 45000 })));
+    const mapped = [o1!, o2!].map((o) => o.mapped[`${reflector.addrs[0]}:${reflector.ports[0]}`]!);
+    const wan = lab().site('prc').wanAddr!;
+    assert.ok(mapped.every((m) => m.startsWith(`${wan}:`)), `${mapped}`);
+    assert.notEqual(mapped[0], mapped[1]);
+    assert.ok(mapped.includes(`${wan}:45000`), `one of them keeps its port: ${mapped}`);
+  });
+
+  it('a VPC site has non-member hosts on the same LAN as its gateway node', async function () {
+    const [gw, db] = [lab().host('vpc-gw'), lab().host('vpc-db')];
+    assert.deepEqual([gw.plan.kind, db.plan.kind], ['node', 'host']);
+    assert.ok(!lab().nodes.includes(db));
+    assert.equal((await db.exec(['ping', '-c1', '-W1', gw.addr], { allowFail: true })).code, 0, 'same LAN');
+  });
+
+  it('nothing is routed outside the lab and no lab link lives in the root namespace', async function () {
+    // Route lookups only: nothing is sent. Outermost routers, public nodes and services are the
+    // namespaces on the internet segment; none may have a route past it.
+    const routers = lab().sites.flatMap((s) => s.routers.slice(-1).map((r) => r.netns));
+    const onInternet = lab().hosts.filter((h) => !h.site || lab().site(h.site).nat === 'public').map((h) => h.netns);
+    for (const ns of [...routers, ...onInternet]) {
+      const lookup = await execFileAsync('ip', ['-n', ns, 'route', 'get', '192.0.2.1']).then(() => 'routed', () => 'unreachable');
+      assert.equal(lookup, 'unreachable', `${ns} has a route out of the lab`);
+    }
+    const { stdout } = await execFileAsync('ip', ['-o', 'link']);
+    assert.ok(!stdout.includes(lab().runId), 'a lab veth end sits in the root namespace');
+  });
+
   it('routers drop unsolicited inbound traffic, even to a port a LAN host listens on', async function () {
-    const relay = lab().host('relay');
-    const targets = SITES.filter((s) => s.nat !== 'public').map((s) => ({ node: lab().host(`${s.name}-n`), wan: lab().site(s.name).wanAddr! }));
-    const listens = await Promise.all(targets.map((t) => listenUdp(t.node, 40000, 10_000)));
-    await Promise.all(targets.map((t) => sendUdp(relay, t.wan, 40000, 5)));
-    const got = await Promise.all(listens.map((l) => l.stop()));
-    assert.deepEqual(got.map((g) => g.count), targets.map(() => 0));
-    // Control: the same probe does reach a public node.
+    const natted = SITES.filter((s) => s.nat !== 'public').map((s) => ({ node: lab().host(`${s.name}-n`), addr: lab().site(s.name).wanAddr! }));
+    // Control: the same datagrams do reach a public node.
     const pub = lab().host('public-n');
-    const l = await listenUdp(pub, 40000, 10_000);
-    await sendUdp(relay, pub.addr, 40000, 5);
-    assert.equal((await l.stop()).count, 5);
+    const targets = [...natted, { node: pub, addr: pub.addr }];
+    const listens = await Promise.all(targets.map((t) => listenUdp(t.node, 40000, 10_000)));
+    await sendUdp(lab().host('relay'), targets.map((t) => t.addr), 40000, 5);
+    const got = await Promise.all(listens.map((l) => l.stop()));
+    assert.deepEqual(got.map((g) => g.count), [...natted.map(() => 0), 5]);
   });
 });
