@@ -1,2 +1,3 @@
 export { FakeWireGuardBackend, renderDeviceState } from './fake-backend';
 export { FakeUdpNetwork } from './fake-udp';
+export { FakeUapiServer } from './fake-uapi-server';
