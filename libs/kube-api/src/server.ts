@@ -104,6 +104,11 @@ export class KubeApiServer {
     return this.hub?.eventsSent ?? 0;
   }
 
+  /** Ends every open watch (as an API server restart would); clients re-watch. */
+  endWatches(): void {
+    this.hub?.endAll();
+  }
+
   /** A kubeconfig (YAML) for this server, usable by kubectl and client-node. */
   kubeconfig(): string {
     return stringify({

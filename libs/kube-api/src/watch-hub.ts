@@ -101,12 +101,17 @@ export class WatchHub {
     if (spec.timeoutMs !== undefined) w.timer = this.opts.clock.setTimeout(() => res.end(), spec.timeoutMs);
   }
 
-  /** Ends every stream (server shutdown). */
+  /** Ends every open stream; clients re-watch from their last resourceVersion. */
+  endAll(): void {
+    for (const set of this.watchers.values()) for (const w of set) w.res.end();
+    this.watchers.clear();
+  }
+
+  /** Ends every stream and stops listening to the store (server shutdown). */
   close(): void {
     this.unsubscribe();
     if (this.bookmarkTimer) this.opts.clock.clearTimeout(this.bookmarkTimer);
-    for (const set of this.watchers.values()) for (const w of set) w.res.end();
-    this.watchers.clear();
+    this.endAll();
   }
 
   private dispatch(e: StoreEvent): void {
