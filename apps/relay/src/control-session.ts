@@ -9,6 +9,9 @@ import type { RelayCounters } from './relay-stats';
 import type { ControlPort, PeerEntry, SessionTable } from './session-table';
 import { TokenBucket } from './token-bucket';
 
+/** Most keys a session may name in Hello.presence_filter. */
+export const MAX_PRESENCE_FILTER = 65_536;
+
 /** Control-session settings. */
 export interface ControlSessionOptions {
   replicaId: string;
@@ -48,7 +51,7 @@ export function runControlSession(call: ServerDuplexStream<ClientMessage, Server
   let ended = false;
   let entry: PeerEntry | undefined;
   let feed: PresenceFeed | undefined;
-  let hello: { key: Buffer; nodeName: string } | undefined;
+  let hello: { key: Buffer; nodeName: string; filter?: Set<string> } | undefined;
   let nonce: Buffer | undefined;
   const punches = new TokenBucket(clock, opts.punchesPerSecond, opts.punchesPerSecond * 2);
 
@@ -100,7 +103,9 @@ export function runControlSession(call: ServerDuplexStream<ClientMessage, Server
         if (msg.hello.version !== RELAY_PROTOCOL_VERSION) {
           return end('unsupported-version', `relay speaks version ${RELAY_PROTOCOL_VERSION}, got ${msg.hello.version}`);
         }
-        hello = { key, nodeName: msg.hello.nodeName.slice(0, 253) };
+        if (msg.hello.presenceFilter.length > MAX_PRESENCE_FILTER) return end('bad-message', `presence filter longer than ${MAX_PRESENCE_FILTER} keys`);
+        const filter = msg.hello.presenceFilter.length ? new Set(msg.hello.presenceFilter.map((k) => Buffer.from(k).toString('latin1'))) : undefined;
+        hello = { key, nodeName: msg.hello.nodeName.slice(0, 253), filter };
         nonce = rng.bytes(NONCE_BYTES);
         send({ msg: { $case: 'challenge', challenge: { relayPublicKey: opts.relayPublicKey, nonce } } });
         return;
@@ -121,6 +126,7 @@ export function runControlSession(call: ServerDuplexStream<ClientMessage, Server
           { write: (p) => send({ msg: { $case: 'presence', presence: p } }), onDrain: (fn) => call.once('drain', fn) },
           clock,
           opts.presence,
+          hello.filter,
         );
         log.debug('relay session opened', { node: hello.nodeName });
         return;

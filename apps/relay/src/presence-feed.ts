@@ -32,11 +32,16 @@ export class PresenceFeed implements PresenceListener {
   private stopped = false;
   private readonly unsubscribe: () => void;
 
+  /**
+   * @param filter key ids (latin1) this session asked about (Hello.presence_filter); undefined
+   *   means every peer. With a filter, snapshots cost O(filter) rather than O(replica).
+   */
   constructor(
     private readonly table: SessionTable,
     private readonly sink: PresenceSink,
     private readonly clock: Clock,
     private readonly opts: PresenceOptions,
+    private readonly filter?: ReadonlySet<string>,
   ) {
     this.unsubscribe = table.subscribe(this);
     this.flush();
@@ -50,12 +55,14 @@ export class PresenceFeed implements PresenceListener {
   }
 
   joined(peer: PeerEntry): void {
+    if (this.filter && !this.filter.has(peer.keyId)) return;
     this.leaves.delete(peer.keyId);
     this.joins.set(peer.keyId, peer);
     this.changed();
   }
 
   left(keyId: string, key: Buffer): void {
+    if (this.filter && !this.filter.has(keyId)) return;
     this.joins.delete(keyId);
     this.leaves.set(keyId, key);
     this.changed();
@@ -80,7 +87,14 @@ export class PresenceFeed implements PresenceListener {
     let msg: Presence;
     if (this.needSnapshot) {
       const joined = [];
-      for (const e of this.table.entries()) joined.push({ publicKey: e.key, nodeName: e.nodeName });
+      if (this.filter) {
+        for (const id of this.filter) {
+          const e = this.table.get(id);
+          if (e) joined.push({ publicKey: e.key, nodeName: e.nodeName });
+        }
+      } else {
+        for (const e of this.table.entries()) joined.push({ publicKey: e.key, nodeName: e.nodeName });
+      }
       msg = { snapshot: true, joined, left: [] };
       this.needSnapshot = false;
     } else {

@@ -106,6 +106,15 @@ describe('relay control channel, scale-out and abuse (real TCP + gRPC on loopbac
     const b = agent('b', [r]);
     await until(() => a.client.reachable(b.keys.publicKey), 'a sees b');
     assert.equal(a.client.replicas()[0]!.present.get(b.keys.publicKey.toString('latin1')), 'b');
+    // A session that filters presence hears only about the keys it named.
+    const c = testAgent('c', [r.address], { identity: { ...generateRawKeyPair(), nodeName: 'c', presenceFilter: () => [a.keys.publicKey] } });
+    agents.push(c);
+    await until(() => c.client.reachable(a.keys.publicKey), 'c sees a');
+    const d = agent('d', [r]);
+    await until(() => a.client.reachable(d.keys.publicKey), 'a sees d');
+    assert.equal(c.client.reachable(b.keys.publicKey), false);
+    assert.equal(c.client.reachable(d.keys.publicKey), false);
+    assert.deepEqual([...c.client.replicas()[0]!.present.values()], ['a']);
     b.client.close();
     await until(() => !a.client.reachable(b.keys.publicKey), 'a sees b leave');
   });

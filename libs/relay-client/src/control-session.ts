@@ -10,6 +10,8 @@ export interface ControlIdentity {
   privateKey: Buffer;
   publicKey: Buffer;
   nodeName: string;
+  /** Limits presence to these raw public keys (read at each session open); all peers when absent. */
+  presenceFilter?: () => Uint8Array[];
 }
 
 /** Callbacks of an open control session. */
@@ -82,7 +84,7 @@ export class ControlSession {
       });
       call.on('error', (err: Error) => finish(new RelayClientError('stream-failed', `relay control stream: ${err.message}`, { cause: err })));
       call.on('end', () => finish(new RelayClientError('closed', 'relay ended the control session')));
-      call.write({ msg: { $case: 'hello', hello: { publicKey: id.publicKey, nodeName: id.nodeName, version: RELAY_PROTOCOL_VERSION } } });
+      call.write({ msg: { $case: 'hello', hello: { publicKey: id.publicKey, nodeName: id.nodeName, version: RELAY_PROTOCOL_VERSION, presenceFilter: (id.presenceFilter?.() ?? []).map((k) => Buffer.from(k)) } } });
     });
   }
 

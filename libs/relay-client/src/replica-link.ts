@@ -128,7 +128,7 @@ export class ReplicaLink {
     while (!this.abort.signal.aborted) {
       let upSince: number | undefined;
       try {
-        const ended = await this.connectOnce();
+        const { ended } = await this.connectOnce();
         upSince = clock.monotonic();
         this.opts.events.changed(this);
         logger.info('relay replica up', { replica: this.id, host: a.host });
@@ -155,8 +155,11 @@ export class ReplicaLink {
     }
   }
 
-  /** Opens control then data; resolves with a promise of the first error that ends either. */
-  private async connectOnce(): Promise<Promise<RelayClientError>> {
+  /**
+   * Opens control then data; resolves once both are up with `ended`, the first error that ends
+   * either (wrapped in an object: an async function returning a bare promise would adopt it).
+   */
+  private async connectOnce(): Promise<{ ended: Promise<RelayClientError> }> {
     const o = this.opts;
     let endedResolve: (e: RelayClientError) => void = () => {};
     const ended = new Promise<RelayClientError>((r) => (endedResolve = r));
@@ -193,6 +196,6 @@ export class ReplicaLink {
     });
     this.data.onDatagram(o.events.datagram);
     this.data.onClose(endedResolve);
-    return ended;
+    return { ended };
   }
 }

@@ -52,7 +52,7 @@ export function testAgent(name: string, replicas: ReplicaAddress[], overrides: P
   return { name, keys, client };
 }
 
-/** Resolves once `cond()` holds, polling on every client change and every 20 ms; rejects after `ms`. */
+/** Resolves once `cond()` holds, polling every 20 ms; rejects after `ms` naming `what`. */
 export function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
     const start = Date.now();
