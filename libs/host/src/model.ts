@@ -1,5 +1,5 @@
 import { canonicalCidr, formatIp, parseCidr } from '@wirekube/wg';
-import { MAIN_TABLE, MESH_TABLE, WIREKUBE_PROTO } from './constants';
+import { MAIN_TABLE, MESH_TABLE, RULE_PRIO_API_SERVER, RULE_PRIO_FWMARK, RULE_PRIO_MESH, WIREKUBE_PROTO } from './constants';
 
 /** A desired mesh route: `<dst> dev <dev> [src <src>]` in the mesh table. */
 export interface RouteSpec {
@@ -98,11 +98,13 @@ function tableName(t: number): string {
   return t === MAIN_TABLE ? 'main' : String(t);
 }
 
-/** The default policy rules for a node (see DESIGN §4). */
+/**
+ * The policy rules of a node (DESIGN §4): WireGuard's marked packets use main, the API server's
+ * /32 uses main (so the mesh can never capture it), everything else consults the mesh table.
+ */
 export function meshRules(opts: { fwmark: number; apiServer?: string; table?: number }): RuleSpec[] {
-  const table = opts.table ?? MESH_TABLE;
-  const rules: RuleSpec[] = [{ priority: 100, fwmark: opts.fwmark, table: MAIN_TABLE }];
-  if (opts.apiServer) rules.push({ priority: 150, to: canonicalCidr(opts.apiServer), table: MAIN_TABLE });
-  rules.push({ priority: 200, table });
+  const rules: RuleSpec[] = [{ priority: RULE_PRIO_FWMARK, fwmark: opts.fwmark, table: MAIN_TABLE }];
+  if (opts.apiServer) rules.push({ priority: RULE_PRIO_API_SERVER, to: canonicalCidr(opts.apiServer), table: MAIN_TABLE });
+  rules.push({ priority: RULE_PRIO_MESH, table: opts.table ?? MESH_TABLE });
   return rules;
 }

@@ -15,8 +15,10 @@ describe('backend chain', () => {
     const fake = new FakeWireGuardBackend('wk');
     const tried: string[] = [];
     const ok: BackendProvider = { name: 'fake', open: async (iface) => (tried.push(iface), fake) };
-    assert.equal(await openBackend([unavailable('kernel'), ok, unavailable('never')], 'wk'), fake);
+    const skipped: string[] = [];
+    assert.equal(await openBackend([unavailable('kernel'), ok, unavailable('never')], 'wk', (name, err) => skipped.push(`${name}: ${err.message}`)), fake);
     assert.deepEqual(tried, ['wk']);
+    assert.deepEqual(skipped, ['kernel: kernel: not here']);
   });
 
   it('lists every reason when nothing is available', async () => {

@@ -47,16 +47,22 @@ export class BackendError extends WireKubeError {
 
 /**
  * The backend chain: opens the first provider that is available on this node, e.g.
- * `[kernelProvider, wireguardGoProvider]`. Throws {@link BackendUnavailableError} listing every
- * reason when none is; any other error from a provider is a real failure and is rethrown.
+ * `[new KernelProvider(), new UserspaceProvider()]`. `onUnavailable` hears why each skipped
+ * provider was skipped (for a log line). Throws {@link BackendUnavailableError} listing every
+ * reason when none is available; any other error from a provider is a real failure and is rethrown.
  */
-export async function openBackend(providers: BackendProvider[], iface: string): Promise<WireGuardBackend> {
+export async function openBackend(
+  providers: BackendProvider[],
+  iface: string,
+  onUnavailable?: (provider: string, err: BackendUnavailableError) => void,
+): Promise<WireGuardBackend> {
   const reasons: string[] = [];
   for (const p of providers) {
     try {
       return await p.open(iface);
     } catch (err) {
       if (!(err instanceof BackendUnavailableError)) throw err;
+      onUnavailable?.(p.name, err);
       reasons.push(err.message);
     }
   }

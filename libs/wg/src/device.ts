@@ -53,7 +53,7 @@ export class WireGuardDevice {
     const live = await this.backend.get();
     const update = planDeviceUpdate(live, desired, { setEndpointFor });
     if (!isEmptyUpdate(update)) {
-      this.log.info('applying WireGuard changes', describe(update));
+      this.log.info('applying WireGuard changes', summarize(update));
       await this.backend.set(update);
     }
     this.requested = new Map(desired.peers.map((p) => [p.publicKey.toBase64(), p.endpoint]));
@@ -73,7 +73,7 @@ export class WireGuardDevice {
   }
 }
 
-function describe(u: DeviceUpdate): Record<string, unknown> {
+function summarize(u: DeviceUpdate): Record<string, unknown> {
   const count = (f: (p: DeviceUpdate['peers'][number]) => boolean) => u.peers.filter(f).length;
   return {
     device: [u.privateKey && 'private_key', u.listenPort !== undefined && 'listen_port', u.fwmark !== undefined && 'fwmark'].filter(Boolean),

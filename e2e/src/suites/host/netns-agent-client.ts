@@ -18,6 +18,10 @@ export class NetnsAgent {
     readonly proc: LabProcess,
     private readonly conn: Socket,
   ) {
+    conn.on('close', () => {
+      for (const p of this.pending.values()) p.reject(new Error(`netns-agent connection closed\n${proc.tail(20)}`));
+      this.pending.clear();
+    });
     conn.on('data', (chunk) => {
       this.buf += chunk.toString();
       for (let nl = this.buf.indexOf('\n'); nl >= 0; nl = this.buf.indexOf('\n')) {

@@ -29,13 +29,7 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
   'wg.open': async (a: { iface: string }) => {
     userspace = new UserspaceProvider({ socketDir: '/run/wireguard' });
     const reasons: string[] = [];
-    const kernel = new KernelProvider();
-    try {
-      await kernel.open(a.iface);
-    } catch (err) {
-      reasons.push(errorMessage(err));
-    }
-    backend = await openBackend([kernel, userspace], a.iface);
+    backend = await openBackend([new KernelProvider(), userspace], a.iface, (_, err) => reasons.push(err.message));
     return { kind: backend.kind, pid: userspace.supervisor?.pid, kernelError: reasons[0] };
   },
   'wg.stop': async () => {

@@ -75,15 +75,15 @@ export async function writeKeyFile(path: string, key: WgKey): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
-  const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
   try {
-    await fh.chmod(0o600); // the umask may have narrowed it, but never widened; be explicit anyway
-    await fh.writeFile(`${key.toBase64()}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, 0o600);
+    try {
+      await fh.chmod(0o600); // a umask can only narrow the mode; be explicit anyway
+      await fh.writeFile(`${key.toBase64()}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
