@@ -74,3 +74,12 @@ export {
   observeTcp,
   startReflector,
 } from './nat-probe';
+export {
+  type ExposeFromLabOptions,
+  type LoopbackBridge,
+  type ServeIntoLabOptions,
+  BRIDGE_TOOL,
+  exposeFromLab,
+  loopbackToUnix,
+  serveIntoLab,
+} from './bridge';

@@ -5,8 +5,17 @@ import type { TopologySpec } from './topology';
 export interface UseLabOptions {
   /** Timeout for bring-up and tear-down hooks, ms. Default 30 000. */
   hookTimeoutMs?: number;
-  /** Forget NAT state and clear faults after every test (default true), so cases stay independent. */
+  /**
+   * After every test clear all faults and, unless `flushNatBetweenTests` is false, forget NAT state
+   * in every router, so cases stay independent. Default true.
+   */
   resetBetweenTests?: boolean;
+  /**
+   * Part of the reset: flush conntrack and learned mappings. Default true. Set false when processes
+   * started in `before` must keep their flows across tests (a flush drops established NATed flows'
+   * return traffic until the inside sends again, as a real NAT reboot would).
+   */
+  flushNatBetweenTests?: boolean;
   /** Log lines per process attached to a failed test. Default 40. */
   logLines?: number;
 }
@@ -42,7 +51,7 @@ export function useLab(spec: TopologySpec, opts: UseLabOptions = {}): () => Lab 
     if (lab && test?.state === 'failed' && test.err) attachLogs(test.err, lab, firstOfTest, opts.logLines ?? 40);
     if (lab && (opts.resetBetweenTests ?? true)) {
       await lab.faults.clearAll();
-      await lab.flushNat();
+      if (opts.flushNatBetweenTests ?? true) await lab.flushNat();
     }
   });
   after(async function () {
