@@ -1,4 +1,4 @@
-import { durationFlag, enumFlag, hostPortFlag, listFlag, checkHostPort, stringFlag, type ProgramSpec } from '@wirekube/runtime';
+import { durationFlag, enumFlag, hostPortFlag, intFlag, listFlag, checkHostPort, stringFlag, type ProgramSpec } from '@wirekube/runtime';
 
 /** Command line and environment of wirekube-agent. */
 export const agentProgram = {
@@ -16,6 +16,12 @@ export const agentProgram = {
     stunProbeAddress: hostPortFlag({ description: 'Address of the stun-probe sidecar gRPC service.', default: '127.0.0.1:9471' }),
     relayAddresses: listFlag({ description: 'Relay control endpoints (host:port); overrides the mesh relay settings.', default: [], item: checkHostPort }),
     adminSocket: stringFlag({ description: 'Unix socket of the AgentAdmin gRPC service used by wirekubectl.', default: '/var/run/wirekube/agent.sock' }),
-    statusInterval: durationFlag({ description: 'Minimum interval between writes of this node\'s WireKubePeer status.', default: 30_000, minMs: 1000 }),
+    statusInterval: durationFlag({ description: 'Interval for writing counter-only changes of this node\'s WireKubePeer status (the steady-state write rate).', default: 30_000, minMs: 1000 }),
+    wireguardSocketDir: stringFlag({ description: 'Directory of userspace WireGuard UAPI sockets (wireguard-go).', default: '/var/run/wireguard' }),
+    relayControlPort: intFlag({ description: 'gRPC control port of relay replicas listed in the mesh (the mesh lists data-channel endpoints).', default: 3479, min: 1, max: 65535 }),
+    relayDataPort: intFlag({ description: 'Data-channel port of replicas given with --relay-addresses (which name control endpoints).', default: 3478, min: 1, max: 65535 }),
+    statsInterval: durationFlag({ description: 'How often WireGuard counters are read to judge handshakes and status.', default: 2000, minMs: 100 }),
+    statusMinGap: durationFlag({ description: 'Least time between two status writes, even for real changes.', default: 1000, minMs: 100 }),
+    adoptGrace: durationFlag({ description: 'After a restart, how long the data plane is left as found while paths come back.', default: 5000, minMs: 0 }),
   },
 } satisfies Omit<ProgramSpec<never>, 'flags'> & { flags: object };

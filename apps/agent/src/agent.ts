@@ -1,0 +1,336 @@
+import type { Condition, WireKubePeer } from '@wirekube/k8s';
+import { MAX_PATH_ENTRIES } from '@wirekube/k8s';
+import { planNode, ROUTE_TABLE, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState } from '@wirekube/planner';
+import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
+import { WgKey, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
+import { Coalescer } from './coalescer';
+import { applyHost, type HostNet } from './host-net';
+import type { MeshApi, NodeFacts } from './kube-mesh-api';
+import type { NatFacts } from './nat-report';
+import { ownMeshIp, ownPeerSpec, specMatches } from './own-peer';
+import { decidePath, samePath } from './path-policy';
+import type { RelayPort } from './relay-link';
+import { buildStatus, type PeerView } from './status-model';
+import { StatusWriter } from './status-writer';
+import { translateMesh, type MeshView } from './mesh-view';
+
+/** Priorities of the ip rules WireKube owns. */
+export const OWNED_RULE_PRIORITIES = [RULE_PRIORITY_FWMARK, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_MESH] as const;
+/** MTU used when the mesh says `auto` (uplink 1500 minus WireGuard's IPv6 worst-case overhead). */
+const AUTO_MTU = 1420;
+
+/** Everything the agent is wired to; every side effect goes through one of these ports. */
+export interface AgentDeps {
+  nodeName: string;
+  meshName: string;
+  privateKey: WgKey;
+  publicKey: WgKey;
+  api: MeshApi;
+  host: HostNet;
+  /** Creates or adopts the WireGuard device once the mesh names the interface. */
+  openDevice(iface: string): Promise<{ device: WireGuardDevice; backend: string }>;
+  /** Creates the relay link once the mesh (listen port, relay endpoints) is known. */
+  openRelay(mesh: MeshConfig): RelayPort | undefined;
+  /** Asks the stun-probe sidecar for a NAT report. */
+  probeNat(mesh: MeshConfig): Promise<NatFacts>;
+  apiServerIps: string[];
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+  statusRefreshMs: number;
+  statusMinGapMs: number;
+  /** How often WireGuard counters are read for status and `connected`. */
+  statsIntervalMs: number;
+  /** After start, the data plane is left as found while peers are still down, for up to this long. */
+  adoptGraceMs: number;
+  /** Handshakes older than this do not count as connected. */
+  handshakeFreshMs: number;
+}
+
+/** The agent's current picture, read by the admin service and metrics. */
+export interface AgentState {
+  mesh?: MeshConfig;
+  meshIp?: string;
+  backend?: string;
+  nat?: NatFacts;
+  view?: MeshView;
+  plan?: NodePlan;
+  paths: ReadonlyMap<string, { state: PathState; sinceMs: number }>;
+  stats: ReadonlyMap<string, PeerStats>;
+  relaySessions: string[];
+  startedAtMs: number;
+}
+
+/**
+ * The node agent: follows the WireKubeMesh and every WireKubePeer by watching, and after each
+ * (coalesced) change plans the node (`planNode`) and applies only the differences to WireGuard and
+ * the host; publishes this node's WireKubePeer spec and a truthful, rate-limited status.
+ */
+export class Agent {
+  private readonly reconciler: Coalescer;
+  private readonly writer: StatusWriter;
+  private device?: WireGuardDevice;
+  private relay?: RelayPort;
+  private node?: NodeFacts;
+  private applied = false;
+  private natAttempt = 0;
+  private meshMissingLogs = 0;
+  private statsTimer?: ReturnType<Clock['setTimeout']>;
+  private closed = false;
+  private readonly paths = new Map<string, { state: PathState; sinceMs: number; key: string }>();
+  readonly state: AgentState;
+
+  constructor(private readonly d: AgentDeps) {
+    this.state = { paths: this.paths, stats: new Map(), relaySessions: [], startedAtMs: d.clock.now() };
+    this.reconciler = new Coalescer(() => this.reconcile(), { clock: d.clock, rng: d.rng, logger: d.logger, what: 'reconcile' });
+    this.writer = new StatusWriter({
+      write: (s) => d.api.writeStatus(d.nodeName, s),
+      clock: d.clock,
+      rng: d.rng,
+      logger: d.logger,
+      minGapMs: d.statusMinGapMs,
+      refreshMs: d.statusRefreshMs,
+    });
+  }
+
+  /** Reconciles run so far, for tests and metrics. */
+  get reconciles(): number {
+    return this.reconciler.runs;
+  }
+
+  /** Status writes so far. */
+  get statusWrites(): number {
+    return this.writer.writes;
+  }
+
+  /** Starts following the mesh; returns at once (progress is logged and visible in status). */
+  start(): void {
+    this.d.api.onChange(() => this.reconciler.kick());
+    this.tickStats();
+    this.reconciler.kick();
+  }
+
+  /** Stops timers and the relay; leaves WireGuard, routes and rules in place (restart re-adopts them). */
+  close(): void {
+    this.closed = true;
+    this.reconciler.close();
+    this.writer.close();
+    if (this.statsTimer) this.d.clock.clearTimeout(this.statsTimer);
+    this.relay?.close();
+  }
+
+  private tickStats(): void {
+    this.statsTimer = this.d.clock.setTimeout(() => {
+      void this.refreshStatus()
+        .catch((err: unknown) => this.d.logger.warn('reading WireGuard counters failed', { err: errorMessage(err) }))
+        .finally(() => !this.closed && this.tickStats());
+    }, this.d.statsIntervalMs);
+  }
+
+  /** Requests a reconcile (e.g. after wireguard-go restarted empty). */
+  kick(): void {
+    this.reconciler.kick();
+  }
+
+  private async reconcile(): Promise<void> {
+    if (this.closed) return;
+    const d = this.d;
+    const meshObj = d.api.mesh(d.meshName);
+    const view = translateMesh(meshObj, d.api.peers(), this.state.view?.mesh);
+    if (!view.mesh) {
+      const wait = backoffDelay(this.meshMissingLogs++, { initialMs: 1000, maxMs: 30_000 }, d.rng);
+      d.logger.info(`waiting for WireKubeMesh "${d.meshName}": ${view.meshProblem ?? 'not found'}; watching for it`, { retryMs: wait });
+      this.reconciler.later(wait);
+      return;
+    }
+    this.meshMissingLogs = 0;
+    const mesh = view.mesh;
+    this.state.view = view;
+    this.state.mesh = mesh;
+    this.node ??= await d.api.node(d.nodeName);
+    if (!this.device) {
+      const opened = await d.openDevice(mesh.interfaceName);
+      this.device = opened.device;
+      this.state.backend = opened.backend;
+      d.logger.info('WireGuard device ready', { iface: mesh.interfaceName, backend: opened.backend });
+    }
+    if (mesh.relay.mode !== 'never' && !this.relay) {
+      this.relay = d.openRelay(mesh);
+      this.relay?.onChange(() => this.reconciler.kick());
+    }
+    if (!this.state.nat && this.natAttempt === 0) void this.probeNat(mesh);
+
+    const ownObj = d.api.peers().find((p) => p.metadata?.name === d.nodeName);
+    const others = view.peers.filter((p) => p.name !== d.nodeName);
+    const ip = ownMeshIp(d.nodeName, mesh, ownObj, others);
+    if (!ip.ok) throw new Error(`cannot derive a mesh address: ${ip.reason}`);
+    if (ip.ok && ip.collisionsSkipped > 0 && this.state.meshIp !== ip.ip) d.logger.warn('mesh address collided; took the next slot', { ip: ip.ip, skipped: ip.collisionsSkipped });
+    this.state.meshIp = ip.ip;
+    await this.publishSpec(mesh, ownObj, ip.ip);
+
+    const self: MeshPeer = {
+      name: d.nodeName,
+      publicKey: d.publicKey.toBase64(),
+      allowedIps: ownPeerSpec(this.specInputs(mesh, ownObj, ip.ip)).allowedIPs,
+      persistentKeepaliveSec: 0,
+      natType: this.state.nat?.natType ?? 'unknown',
+      terminating: false,
+    };
+    await this.updatePaths(mesh, others);
+    const plan = planNode({
+      node: d.nodeName,
+      publicKey: self.publicKey,
+      meshIp: ip.ip,
+      mesh,
+      peers: [self, ...others],
+      paths: new Map([...this.paths].map(([k, v]) => [k, v.state])),
+      apiServerIps: d.apiServerIps,
+    });
+    this.state.plan = plan;
+    for (const p of plan.problems) d.logger.warn('peer left out of the plan', { ...p });
+
+    if (await this.deferAdoption(plan)) {
+      // Restart: what the last agent installed keeps forwarding until paths are re-established.
+      this.reconciler.later(d.adoptGraceMs - (d.clock.now() - this.state.startedAtMs));
+    } else {
+      await this.apply(plan);
+      this.applied = true;
+    }
+    await this.refreshStatus();
+  }
+
+  /**
+   * True while a restarted agent should leave the data plane as found: the device already has peers
+   * (a previous agent configured it), some planned peer has no path yet, and the grace period runs.
+   */
+  private async deferAdoption(plan: NodePlan): Promise<boolean> {
+    if (this.applied || !this.device) return false;
+    if (this.d.clock.now() - this.state.startedAtMs >= this.d.adoptGraceMs) return false;
+    const anyDown = plan.peers.some((p) => (this.paths.get(p.node)?.state.kind ?? 'down') === 'down');
+    return anyDown && (await this.device.stats()).length > 0;
+  }
+
+  private async apply(plan: NodePlan): Promise<void> {
+    const device = this.device;
+    if (!device) return;
+    await device.set({
+      privateKey: this.d.privateKey,
+      listenPort: plan.device.listenPort,
+      fwmark: plan.device.fwmark,
+      peers: plan.peers.map((p) => ({
+        publicKey: WgKey.fromBase64(p.publicKey),
+        allowedIps: p.allowedIps,
+        ...(p.endpoint && { endpoint: `${p.endpoint.host}:${p.endpoint.port}` }),
+        persistentKeepaliveSec: p.persistentKeepaliveSec,
+      })),
+    });
+    await applyHost(this.d.host, {
+      iface: plan.device.name,
+      mtu: plan.device.mtu === 'auto' ? AUTO_MTU : plan.device.mtu,
+      addresses: plan.device.addresses,
+      table: ROUTE_TABLE,
+      routes: plan.routes,
+      rulePriorities: OWNED_RULE_PRIORITIES,
+      rules: plan.rules,
+    });
+  }
+
+  private specInputs(mesh: MeshConfig, ownObj: WireKubePeer | undefined, meshIp: string) {
+    const nat = this.state.nat;
+    // Relay-first: only a node with no NAT has an endpoint worth publishing before issue 9's
+    // candidate discovery maps the WireGuard port itself.
+    const endpoint = nat?.natType === 'open' && nat.mapped ? `${nat.mapped.ip}:${mesh.listenPort}` : undefined;
+    return { publicKey: this.d.publicKey.toBase64(), mesh, meshIp, ...(this.node?.internalIp && { internalIp: this.node.internalIp }), ...(endpoint && { endpoint }), ...(ownObj && { existing: ownObj }) };
+  }
+
+  private async publishSpec(mesh: MeshConfig, ownObj: WireKubePeer | undefined, meshIp: string): Promise<void> {
+    const spec = ownPeerSpec(this.specInputs(mesh, ownObj, meshIp));
+    if (specMatches(ownObj, spec)) return;
+    this.d.logger.info(ownObj ? 'updating own WireKubePeer spec' : 'creating own WireKubePeer', { meshIp, allowedIPs: spec.allowedIPs, endpoint: spec.endpoint });
+    if (!this.node) throw new Error('node facts not loaded');
+    await this.d.api.upsertOwnPeer(this.d.nodeName, this.node, spec);
+  }
+
+  private async updatePaths(mesh: MeshConfig, others: readonly MeshPeer[]): Promise<void> {
+    const now = this.d.clock.now();
+    const relay = this.relay;
+    const wanted = new Set<string>();
+    for (const p of others) {
+      if (p.terminating) continue;
+      wanted.add(p.name);
+      const key = WgKey.fromBase64(p.publicKey).bytes();
+      const localRelayUp = relay?.localUp() ?? false;
+      const remotePresent = relay?.present(key) ?? false;
+      let relayEndpoint = relay?.endpoint(key);
+      if (relay && localRelayUp && remotePresent && !relayEndpoint) relayEndpoint = await relay.open(key);
+      const next = decidePath({ relayMode: mesh.relay.mode, localRelayUp, remotePresent, ...(relayEndpoint && { relayEndpoint }) });
+      const prev = this.paths.get(p.name);
+      if (!samePath(prev?.state, next)) {
+        this.d.logger.info('path changed', { peer: p.name, path: next.kind, reason: next.reason });
+        this.paths.set(p.name, { state: next, sinceMs: now, key: p.publicKey });
+      }
+    }
+    for (const [name, entry] of this.paths) {
+      if (wanted.has(name)) continue;
+      this.paths.delete(name);
+      relay?.forget(WgKey.fromBase64(entry.key).bytes());
+    }
+    this.state.relaySessions = relay?.sessions() ?? [];
+  }
+
+  private async probeNat(mesh: MeshConfig): Promise<void> {
+    while (!this.closed && !this.state.nat) {
+      try {
+        this.state.nat = await this.d.probeNat(mesh);
+        this.d.logger.info('NAT report received', { natType: this.state.nat.natType, mapped: this.state.nat.mapped });
+        this.reconciler.kick();
+      } catch (err) {
+        const wait = backoffDelay(this.natAttempt++, { initialMs: 1000, maxMs: 60_000 }, this.d.rng);
+        this.d.logger.warn('NAT probe via stun-probe failed; retrying', { err: errorMessage(err), retryMs: wait });
+        await new Promise<void>((r) => this.d.clock.setTimeout(r, wait));
+      }
+    }
+  }
+
+  /** Reads WireGuard counters and offers the status to the rate-limited writer. */
+  async refreshStatus(): Promise<void> {
+    const plan = this.state.plan;
+    if (!this.device || !plan || this.closed) return;
+    const stats = new Map((await this.device.stats()).map((s) => [s.publicKey, s]));
+    this.state.stats = stats;
+    const views: PeerView[] = plan.peers.map((p) => {
+      const path = this.paths.get(p.node) ?? { state: { kind: 'down', reason: 'not evaluated yet' } as PathState, sinceMs: this.state.startedAtMs };
+      const st = stats.get(p.publicKey);
+      return { node: p.node, path: path.state, sinceMs: path.sinceMs, lastHandshakeMs: st?.lastHandshakeMs ?? 0, rxBytes: st?.rxBytes ?? 0, txBytes: st?.txBytes ?? 0 };
+    });
+    const ownObj = this.d.api.peers().find((p) => p.metadata?.name === this.d.nodeName);
+    if (!ownObj) return;
+    const nat = this.state.nat;
+    this.writer.offer(
+      buildStatus({
+        nowMs: this.d.clock.now(),
+        ...(nat && { nat: { natType: nat.natType, nat: nat.nat, method: 'stun' as const } }),
+        peers: views,
+        handshakeFreshMs: this.d.handshakeFreshMs,
+        conditions: this.conditions(),
+        ...(ownObj.status && { previous: ownObj.status }),
+        maxPathEntries: MAX_PATH_ENTRIES,
+      }),
+    );
+  }
+
+  private conditions(): Omit<Condition, 'lastTransitionTime'>[] {
+    const view = this.state.view;
+    const own = view?.invalid.get(this.d.nodeName);
+    const ignored = [...(view?.invalid.entries() ?? [])].filter(([n]) => n !== this.d.nodeName);
+    const planProblems = this.state.plan?.problems ?? [];
+    const spec: Omit<Condition, 'lastTransitionTime'> = own
+      ? { type: 'SpecValid', status: 'False', reason: own.reason, message: own.message.slice(0, 1024) }
+      : { type: 'SpecValid', status: 'True', reason: 'Valid', message: 'spec accepted' };
+    const problems = [...ignored.map(([, p]) => p.message), ...planProblems.map((p) => `${p.node}: ${p.reason}: ${p.message}`)];
+    const peers: Omit<Condition, 'lastTransitionTime'> = problems.length
+      ? { type: 'PeersIgnored', status: 'True', reason: 'InvalidPeers', message: problems.join('; ').slice(0, 1024) }
+      : { type: 'PeersIgnored', status: 'False', reason: 'AllPeersValid', message: 'every peer was planned' };
+    return [spec, peers];
+  }
+}

@@ -1,0 +1,68 @@
+import type { PeerStatus, WireKubeMesh, WireKubePeer } from '@wirekube/k8s';
+import type { MeshApi, NodeFacts, OwnPeerSpec } from './kube-mesh-api';
+
+/**
+ * In-memory {@link MeshApi} for unit tests: a map of objects that tests edit (then `changed()`),
+ * with every write recorded, and an `down` switch that makes writes fail like an unreachable server.
+ */
+export class FakeMeshApi implements MeshApi {
+  meshes = new Map<string, WireKubeMesh>();
+  peerObjs = new Map<string, WireKubePeer>();
+  nodes = new Map<string, NodeFacts>();
+  readonly statusWrites: Array<{ name: string; status: PeerStatus }> = [];
+  readonly specWrites: Array<{ name: string; spec: OwnPeerSpec }> = [];
+  down = false;
+  private readonly fns = new Set<() => void>();
+
+  onChange(fn: () => void): void {
+    this.fns.add(fn);
+  }
+
+  /** Notifies watchers, as an informer event would. */
+  changed(): void {
+    for (const fn of this.fns) fn();
+  }
+
+  mesh(name: string): WireKubeMesh | undefined {
+    return this.meshes.get(name);
+  }
+
+  peers(): WireKubePeer[] {
+    return [...this.peerObjs.values()];
+  }
+
+  async node(name: string): Promise<NodeFacts> {
+    this.failIfDown();
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`nodes "${name}" not found`);
+    return n;
+  }
+
+  async upsertOwnPeer(name: string, node: NodeFacts, spec: OwnPeerSpec): Promise<void> {
+    this.failIfDown();
+    this.specWrites.push({ name, spec });
+    const existing = this.peerObjs.get(name);
+    this.peerObjs.set(name, {
+      apiVersion: 'wirekube.io/v1alpha1',
+      kind: 'WireKubePeer',
+      metadata: { name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.uid }] },
+      spec,
+      ...(existing?.status && { status: existing.status }),
+    });
+    this.changed();
+  }
+
+  async writeStatus(name: string, status: PeerStatus): Promise<void> {
+    this.failIfDown();
+    const obj = this.peerObjs.get(name);
+    if (!obj) throw new Error(`wirekubepeers "${name}" not found`);
+    this.statusWrites.push({ name, status });
+    obj.status = status;
+  }
+
+  async close(): Promise<void> {}
+
+  private failIfDown(): void {
+    if (this.down) throw new Error('connect ECONNREFUSED (fake API server down)');
+  }
+}

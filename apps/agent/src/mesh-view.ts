@@ -1,0 +1,34 @@
+import type { WireKubeMesh, WireKubePeer } from '@wirekube/k8s';
+import type { MeshConfig, MeshPeer } from '@wirekube/planner';
+import { meshFromObject, peerFromObject } from './translate';
+
+/** The watched objects translated for the planner, with what had to be left out and why. */
+export interface MeshView {
+  /** The mesh in force: the current object if valid, else the last good one, else none. */
+  mesh?: MeshConfig;
+  /** Why the current mesh object was not used, when it was not. */
+  meshProblem?: string;
+  /** Every valid peer (this node's own included when valid). */
+  peers: MeshPeer[];
+  /** Peers whose spec could not be translated, by name. */
+  invalid: Map<string, { reason: string; message: string }>;
+}
+
+/**
+ * Translates the watched objects. One invalid WireKubePeer is left out (and named in `invalid`)
+ * without affecting any other; an invalid mesh falls back to `lastGood`, so a bad edit never tears
+ * down a working mesh. Pure.
+ */
+export function translateMesh(meshObj: WireKubeMesh | undefined, peerObjs: readonly WireKubePeer[], lastGood: MeshConfig | undefined): MeshView {
+  const peers: MeshPeer[] = [];
+  const invalid = new Map<string, { reason: string; message: string }>();
+  for (const obj of peerObjs) {
+    const t = peerFromObject(obj);
+    if (t.ok) peers.push(t.value);
+    else invalid.set(obj.metadata?.name ?? '', { reason: t.reason, message: t.message });
+  }
+  if (!meshObj) return { ...(lastGood && { mesh: lastGood }), peers, invalid, ...(!lastGood && { meshProblem: 'not found' }) };
+  const m = meshFromObject(meshObj);
+  if (m.ok) return { mesh: m.value, peers, invalid };
+  return { ...(lastGood && { mesh: lastGood }), meshProblem: m.message, peers, invalid };
+}

@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import type { PeerStatus } from '@wirekube/k8s';
+import { nullLogger, seededRng } from '@wirekube/util';
+import { FakeClock } from '@wirekube/util/testing';
+import { decidePath } from './path-policy';
+import { buildStatus, type PeerView } from './status-model';
+import { StatusWriter } from './status-writer';
+
+describe('path policy, status model and status writer', () => {
+  it('relays once both ends hold a session, and names the missing piece otherwise', () => {
+    const ep = { host: '127.0.0.1', port: 40000 };
+    assert.equal(decidePath({ relayMode: 'auto', localRelayUp: true, remotePresent: true, relayEndpoint: ep }).kind, 'relay');
+    assert.match(decidePath({ relayMode: 'never', localRelayUp: true, remotePresent: true, relayEndpoint: ep }).reason, /relay\.mode=never/);
+    assert.match(decidePath({ relayMode: 'auto', localRelayUp: false, remotePresent: false }).reason, /no relay session from this node/);
+    assert.match(decidePath({ relayMode: 'auto', localRelayUp: true, remotePresent: false }).reason, /peer holds no session/);
+  });
+
+  it('bounds per-peer entries but counts every peer in the summary', () => {
+    const peers: PeerView[] = Array.from({ length: 10 }, (_, i) => ({
+      node: `n${i}`,
+      path: { kind: 'relay', endpoint: { host: '127.0.0.1', port: 40000 + i }, reason: 'r' },
+      sinceMs: 0,
+      lastHandshakeMs: 1000,
+      rxBytes: 1,
+      txBytes: 2,
+    }));
+    const s = buildStatus({ nowMs: 2000, peers, handshakeFreshMs: 180_000, conditions: [], maxPathEntries: 3 });
+    assert.equal(s.paths?.length, 3);
+    assert.deepEqual(s.pathSummary, { direct: 0, relay: 10, none: 0 });
+    assert.equal(s.connected, true);
+    assert.equal(s.rxBytes, 10);
+    const stale = buildStatus({ nowMs: 200_000, peers, handshakeFreshMs: 180_000, conditions: [], maxPathEntries: 3, previous: s });
+    assert.equal(stale.connected, false, 'a handshake older than 180 s does not count');
+  });
+
+  it('writes material changes at once (min gap), counters per refresh, retries failures', async () => {
+    const clock = new FakeClock();
+    const written: PeerStatus[] = [];
+    let fail = false;
+    const w = new StatusWriter({
+      write: async (s) => {
+        if (fail) throw new Error('ECONNREFUSED');
+        written.push(s);
+      },
+      clock,
+      rng: seededRng(1),
+      logger: nullLogger,
+      minGapMs: 1000,
+      refreshMs: 30_000,
+    });
+    const st = (connected: boolean, rx: number): PeerStatus => ({ connected, rxBytes: rx });
+    w.offer(st(false, 0));
+    await clock.advance(0);
+    assert.equal(written.length, 1);
+    w.offer(st(false, 0));
+    w.offer(st(true, 0));
+    await clock.advance(999);
+    assert.equal(written.length, 1, 'min gap');
+    await clock.advance(1);
+    assert.equal(written.length, 2);
+    w.offer(st(true, 5));
+    await clock.advance(28_000);
+    assert.equal(written.length, 2, 'counters wait');
+    await clock.advance(2000);
+    assert.equal(written.length, 3);
+    fail = true;
+    w.offer(st(false, 5));
+    await clock.advance(5000);
+    assert.equal(written.length, 3);
+    fail = false;
+    await clock.advance(60_000);
+    assert.equal(written.length, 4);
+    assert.equal(written[3]?.connected, false);
+    w.close();
+  });
+});
