@@ -89,13 +89,10 @@ function decodeAddress(type: number, v: Buffer, offset: number, xor: Buffer | un
   if (v.length !== want) {
     throw new StunDecodeError('bad-attribute-length', `${describe(type, offset)}: IPv${family === 1 ? 4 : 6} address must be ${want} bytes, got ${v.length}`);
   }
+  if (!xor) return { ip: ipFromBytes(v.subarray(4)), port: v.readUInt16BE(2) };
   const ip = Buffer.from(v.subarray(4));
-  let port = v.readUInt16BE(2);
-  if (xor) {
-    port ^= xor.readUInt16BE(0);
-    for (let i = 0; i < ip.length; i++) ip[i]! ^= xor[i]!;
-  }
-  return { ip: ipFromBytes(ip), port };
+  for (let i = 0; i < ip.length; i++) ip[i]! ^= xor[i]!;
+  return { ip: ipFromBytes(ip), port: v.readUInt16BE(2) ^ xor.readUInt16BE(0) };
 }
 
 function exact(type: number, v: Buffer, offset: number, lengths: number[]): void {

@@ -88,10 +88,16 @@ export function decodeStun(buf: Uint8Array): StunMessage {
     }
     const attr = decodeAttribute(type, b.subarray(off + 4, off + 4 + len), off, cookie, transactionId);
     if (attr.kind === 'fingerprint') {
-      // The CRC covers everything before FINGERPRINT with the length field ending at it.
-      const head = Buffer.from(b.subarray(0, 4));
-      head.writeUInt16BE(off + 8 - HEADER_LENGTH, 2);
-      const expected = (crc32(b.subarray(4, off), crc32(head)) ^ FINGERPRINT_XOR) >>> 0;
+      // The CRC covers everything before FINGERPRINT with the length field ending at it. That is
+      // the received header when FINGERPRINT is last (the only valid place); otherwise patch it.
+      let crc: number;
+      if (off + 8 === b.length) crc = crc32(b.subarray(0, off));
+      else {
+        const head = Buffer.from(b.subarray(0, 4));
+        head.writeUInt16BE(off + 8 - HEADER_LENGTH, 2);
+        crc = crc32(b.subarray(4, off), crc32(head));
+      }
+      const expected = (crc ^ FINGERPRINT_XOR) >>> 0;
       if (attr.crc !== expected) {
         throw new StunDecodeError('bad-fingerprint', `FINGERPRINT 0x${attr.crc.toString(16)} does not match computed 0x${expected.toString(16)}`);
       }
