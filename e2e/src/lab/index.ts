@@ -3,7 +3,7 @@
  * (nftables), wireguard-go per node, supervised processes, reversible faults. Must run as root.
  *
  * ```ts
- * import { Lab, startWireguard, useLab } from '@wirekube/lab'; // inside e2e: from '../../lab'
+ * import { Lab, serveIntoLab, startWireguard, useLab } from '@wirekube/lab'; // inside e2e: '../../lab'
  *
  * describe('my scenario', function () {
  *   const lab = useLab({
@@ -24,6 +24,8 @@
  *     await f.clear();
  *     await lab().faults.rebootRouter('home');       // conntrack + learned mappings gone
  *     await relay.restart();
+ *     // A server in this process (e.g. the API stand-in on a unix socket) seen in the lab at api:6443:
+ *     await serveIntoLab(lab().host('api'), { socketPath: '/tmp/x/api.sock', port: 6443 });
  *   });
  * });
  * ```

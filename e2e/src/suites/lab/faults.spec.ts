@@ -80,6 +80,20 @@ describe('lab: faults are real and reversible', function () {
     await reflector.proc.stop();
   });
 
+  it('router reboot with downMs forwards nothing while down, then works again', async function () {
+    const site = lab().site('home');
+    const fh = lab().host('fh');
+    const relay = lab().host('relay').addr;
+    const reboot = lab().faults.rebootRouter('home', { downMs: 1500 });
+    // Wait until the router is really "down" (its blocking table exists), then try to get out.
+    for (let i = 0; (await site.exec(['nft', 'list', 'table', 'ip', 'reboot'], 'router', { allowFail: true })).code !== 0; i++) {
+      assert.ok(i < 100, 'router never went down');
+    }
+    assert.notEqual((await fh.exec(['ping', '-c1', '-W0.3', relay], { allowFail: true })).code, 0, 'forwarded while down');
+    await reboot;
+    assert.equal((await fh.exec(['ping', '-c1', '-W1', relay], { allowFail: true })).code, 0, 'not forwarding after the reboot');
+  });
+
   it('restarts a supervised process: new PID, same command, output kept', async function () {
     const reflector = await startReflector(lab().host('stun'));
     const before = reflector.proc.pid;
