@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { GatewayControlClient, HealthAck, HealthReport } from '@wirekube/proto';
-import { nullLogger, systemClock, cryptoRng, type Clock, type Logger, type Rng } from '@wirekube/util';
+import { nullLogger, systemClock, cryptoRng, type BackoffOptions, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { decodeAssignments, desiredGatewayHost, probeTasks, type GatewayHostState, type GatewayTask } from './assignment';
 import { AssignmentWatcher } from './assignment-watcher';
 import { GatewayHostApplier, type RoutingSink, type SnatPort, type SysctlSetter } from './gateway-host';
@@ -23,6 +23,8 @@ export interface GatewayAgentOptions {
   probe?: ProbeFn;
   clock?: Clock;
   rng?: Rng;
+  /** Reconnect backoff of the assignment stream; default `WATCH_BACKOFF`. */
+  backoff?: BackoffOptions;
   logger?: Logger;
 }
 
@@ -50,6 +52,7 @@ export class GatewayAgent {
       nodeName: opts.nodeName,
       clock,
       rng: opts.rng ?? cryptoRng,
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
       logger: this.log,
       onConnected: (c) => {
         this.connected = c;

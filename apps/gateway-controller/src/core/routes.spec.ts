@@ -32,4 +32,12 @@ describe('gateway route validation', () => {
     assert.deepEqual(v.get('aa-new')!.accepted, ['10.200.0.0/24']);
     assert.equal(v.get('aa-new')!.refused[0].message, 'route 10.100.7.0/24 overlaps 10.100.0.0/16 of gateway zz-old, which was there first');
   });
+
+  it('a gateway already carrying traffic keeps an overlapping route even against an older one', () => {
+    const working = gatewayFixture({ name: 'b', createdAtMs: 5, previousActive: 'gw-a', routes: [{ cidr: '10.100.0.0/24' }] });
+    const edited = gatewayFixture({ name: 'a', createdAtMs: 5, routes: [{ cidr: '10.100.0.0/16' }] });
+    const v = validateRoutes([edited, working], peers);
+    assert.deepEqual(v.get('b')!.accepted, ['10.100.0.0/24']);
+    assert.equal(v.get('a')!.refused[0].reason, 'RouteOverlapsGateway');
+  });
 });

@@ -19,12 +19,14 @@ export interface RouteVerdict {
  * refused when it is not a CIDR, when it overlaps the mesh CIDR, when it contains the address of
  * a node that would route it through the mesh (a client: it would capture its own traffic — the
  * candidates' own addresses may lie inside, the gateway usually sits in the routed network), or
- * when it overlaps a route of another gateway; then the older gateway (creation time, then name)
- * keeps it, so a newcomer can never take routes away from a working gateway.
+ * when it overlaps a route of another gateway; then a gateway that already has an active peer
+ * keeps it, then the older one (creation time — one-second resolution — then name), so a
+ * newcomer can never take routes away from a working gateway.
  */
 export function validateRoutes(gateways: readonly GatewayInput[], peers: readonly PeerInput[], meshCidr?: string): Map<string, RouteVerdict> {
   const mesh = meshCidr ? parseCidr(meshCidr) : undefined;
-  const ordered = [...gateways].sort((a, b) => a.createdAtMs - b.createdAtMs || (a.name < b.name ? -1 : 1));
+  const holding = (g: GatewayInput) => (g.previousActive ? 0 : 1);
+  const ordered = [...gateways].sort((a, b) => holding(a) - holding(b) || a.createdAtMs - b.createdAtMs || (a.name < b.name ? -1 : 1));
   const claimed: Array<{ gateway: string; cidr: Cidr }> = [];
   const out = new Map<string, RouteVerdict>();
   for (const gw of ordered) {
