@@ -26,7 +26,7 @@ export function procSysctl(root = '/proc/sys'): SysctlPort {
   };
   return {
     read: async (key) => (await readFile(path(key), 'utf8')).trim(),
-    write: (key, value) => writeFile(path(key), `${value}\n`),
+    write: async (key, value) => writeFile(path(key), `${value}\n`),
   };
 }
 
