@@ -12,7 +12,8 @@ export interface Rng {
 
 /** Cryptographically strong randomness from node:crypto. */
 export const cryptoRng: Rng = {
-  next: () => randomInt(0, 2 ** 48) / 2 ** 48,
+  // 48 random bits: randomInt's range is limited to max - min < 2^48, so read the bytes directly.
+  next: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48,
   int: (min, max) => randomInt(min, max),
   bytes: (n) => randomBytes(n),
 };

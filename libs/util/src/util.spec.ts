@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { backoffDelay, seededRng, WireKubeError, errorMessage } from './index';
+import { backoffDelay, cryptoRng, seededRng, WireKubeError, errorMessage } from './index';
 import { FakeClock } from './testing';
 
 describe('util', () => {
@@ -24,6 +24,12 @@ describe('util', () => {
     assert.deepEqual(xs, Array.from({ length: 50 }, () => b.int(10, 20)));
     assert.ok(xs.every((x) => x >= 10 && x < 20));
     assert.notDeepEqual(seededRng(1).bytes(16), seededRng(2).bytes(16));
+  });
+
+  it('crypto rng floats are in [0, 1) (and do not throw: randomInt caps its range below 2^48)', () => {
+    const xs = Array.from({ length: 200 }, () => cryptoRng.next());
+    assert.ok(xs.every((x) => x >= 0 && x < 1));
+    assert.ok(new Set(xs).size > 190);
   });
 
   it('fake clock fires timers in deadline order, including ones scheduled while advancing', async () => {
