@@ -99,6 +99,13 @@ describe('stun-probe service (real gRPC and UDP on loopback)', function () {
     assert.equal(first.type, NatType.NAT_TYPE_OPEN);
   });
 
+  it('WatchNat rejects an interval below 1 s', async () => {
+    const call = client.watchNat({ intervalMs: 500 });
+    const err = await new Promise<ServiceError>((resolve) => call.once('error', resolve));
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.equal(err.details, 'interval_ms: 500 is below 1000');
+  });
+
   it('serve answers classic RFC 3489 clients and counts junk', async () => {
     const c = await openDgramPort({ ip: '127.0.0.1' });
     try {

@@ -92,14 +92,14 @@ export function stunProbeService(deps: ProbeServiceDeps): StunProbeServer {
     watchNat(call: ServerWritableStream<WatchNatRequest, NatReport>) {
       const intervalMs = call.request.intervalMs || deps.defaults.intervalMs;
       if (intervalMs < MIN_INTERVAL_MS) {
-        call.destroy(Object.assign(new Error(`interval_ms: ${intervalMs} is below ${MIN_INTERVAL_MS}`), { code: status.INVALID_ARGUMENT }));
+        call.emit('error', { code: status.INVALID_ARGUMENT, details: `interval_ms: ${intervalMs} is below ${MIN_INTERVAL_MS}` });
         return;
       }
       let p: ProbeParams;
       try {
         p = params({ servers: [], timeoutMs: 0, localPort: 0, allocationSamples: 0 }, deps.defaults);
       } catch (err) {
-        call.destroy(Object.assign(new Error(errorMessage(err)), { code: status.FAILED_PRECONDITION }));
+        call.emit('error', { code: status.FAILED_PRECONDITION, details: errorMessage(err) });
         return;
       }
       metrics.watchStreams.inc();

@@ -53,6 +53,14 @@ describe('discoverNat on the NAT simulator', () => {
     assert.equal(rnd.allocation, 'random', rnd.notes.join('\n'));
   });
 
+  it('tests hairpinning (RFC 5780 §4.5)', async () => {
+    const yes = await discoverBehind({ mapping: 'endpoint-independent', filtering: 'address-and-port-dependent', hairpinning: true });
+    assert.equal(yes.hairpinning, true, yes.notes.join('\n'));
+    const no = await discoverBehind({ mapping: 'endpoint-independent', filtering: 'address-and-port-dependent' });
+    assert.equal(no.hairpinning, false);
+    assert.equal((await discoverBehind(undefined)).hairpinning, undefined);
+  });
+
   it('reports UDP blocked when no server answers', async () => {
     const r = await discoverBehind({ mapping: 'endpoint-independent', filtering: 'endpoint-independent', blockUdp: true });
     assert.deepEqual([r.type, r.method], ['udp-blocked', 'none']);

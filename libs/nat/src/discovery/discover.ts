@@ -4,6 +4,7 @@ import { formatAddress, sameAddress, type TransportAddress } from '../net/addres
 import type { UdpPort, UdpPortFactory } from '../net/udp-port';
 import { bindingRequest, newTransactionId, readBindingResult, type BindingResult } from '../stun/binding';
 import { StunClass } from '../stun/constants';
+import { decodeStun, encodeStun } from '../stun/message';
 import { inferAllocation, type PortSample } from './allocation';
 import { stunTransaction, type StunReply } from './transaction';
 
@@ -41,6 +42,8 @@ export interface DiscoveryReport extends NatBehaviour {
   durationMs: number;
   /** One line per conclusion, saying what was observed. */
   notes: string[];
+  /** Whether the NAT loops a packet sent to the socket's own mapped address back in; absent without a NAT. */
+  hairpinning?: boolean;
 }
 
 interface Run {
@@ -106,6 +109,8 @@ async function classify(run: Run): Promise<Omit<DiscoveryReport, 'probedAtMs' | 
   const noNat = localIps.has(mapped.ip) && portPreserved;
   notes.push(`mapped ${formatAddress(local)} → ${formatAddress(mapped)} via ${formatAddress(primary.server)}${noNat ? ' (a local address: no NAT)' : ''}`);
 
+  // Started now so its wait overlaps the other tests.
+  const hairpin = noNat ? Promise.resolve(undefined) : hairpinTest(run, main, mapped);
   const rfc5780 = answered.find((a) => a.result.other && a.result.other.ip !== a.server.ip && a.result.other.port !== a.server.port);
   const sampleServer = rfc5780?.server ?? primary.server;
   let mapping: Dependence;
@@ -128,6 +133,7 @@ async function classify(run: Run): Promise<Omit<DiscoveryReport, 'probedAtMs' | 
     notes.push('no server offers CHANGE-REQUEST: filtering untested, planned as the most restrictive (address-and-port-dependent)');
   }
   if (noNat) mapping = 'none';
+  const hairpinning = await hairpin;
   const type = familiarType(mapping, filtering === 'unknown' ? 'address-and-port-dependent' : filtering);
   return {
     type,
@@ -140,6 +146,7 @@ async function classify(run: Run): Promise<Omit<DiscoveryReport, 'probedAtMs' | 
     mapped,
     local,
     method: rfc5780 ? 'rfc5780' : 'multi-server',
+    ...(hairpinning !== undefined && { hairpinning }),
   };
 }
 
@@ -192,6 +199,34 @@ function filteringTest(run: Run, server: TransportAddress): { opened: Promise<un
     return 'address-and-port-dependent';
   });
   return { opened, result };
+}
+
+/**
+ * RFC 5780 §4.5: sends a Binding request from the socket to its own mapped address; the NAT
+ * hairpins if that request comes back in on the same socket within the wait.
+ */
+async function hairpinTest(run: Run, main: UdpPort, mapped: TransportAddress): Promise<boolean> {
+  const req = bindingRequest({ transactionId: newTransactionId(run.o.rng) });
+  const wait = Math.min(500, remaining(run) - 50);
+  const seen = await new Promise<boolean>((resolve) => {
+    const off = main.onMessage((data) => {
+      try {
+        const m = decodeStun(data);
+        if (m.cls === StunClass.Request && m.transactionId.equals(req.transactionId)) finish(true);
+      } catch {
+        // not ours: other traffic on the socket
+      }
+    });
+    const timer = run.o.clock.setTimeout(() => finish(false), wait);
+    const finish = (v: boolean) => {
+      off();
+      run.o.clock.clearTimeout(timer);
+      resolve(v);
+    };
+    main.send(encodeStun(req), mapped).catch(() => finish(false));
+  });
+  run.notes.push(`hairpinning: a request to our own mapped address ${seen ? 'came back in' : `did not come back within ${wait} ms`}`);
+  return seen;
 }
 
 function multiServerMapping(run: Run, answered: { server: TransportAddress; result: BindingResult }[]): Dependence {

@@ -1,5 +1,5 @@
 import type { Clock } from '@wirekube/util';
-import { formatAddress, type TransportAddress } from '../net/address';
+import type { TransportAddress } from '../net/address';
 import type { UdpPort } from '../net/udp-port';
 import { StunClass } from '../stun/constants';
 import { decodeStun, encodeStun, type StunMessage } from '../stun/message';
@@ -58,9 +58,4 @@ export function stunTransaction(port: UdpPort, to: TransportAddress, request: St
     };
     send();
   });
-}
-
-/** `ip:port` of a reply's origin, for notes. */
-export function describeReply(r: StunReply | undefined): string {
-  return r ? formatAddress(r.from) : 'no answer';
 }

@@ -123,6 +123,11 @@ describe('StunServer', () => {
     assert.deepEqual({ ...server.stats }, { requests: 1, responses: 1, errorResponses: 0, malformed: 1, notStun: 2, ignored: 1, sendFailures: 0 });
   });
 
+  it('survives a source address the codec cannot encode', () => {
+    server.handle('primary', encodeStun(bindingRequest({ transactionId: tid })), { ip: 'not-an-ip', port: 1 });
+    assert.equal(server.stats.sendFailures, 1);
+  });
+
   it('serves real UDP sockets on loopback', async () => {
     const sockets: UdpPort[] = await Promise.all([openDgramPort({ ip: '127.0.0.1' }), openDgramPort({ ip: '127.0.0.1' })]);
     const [primary, altPort] = sockets as [UdpPort, UdpPort];

@@ -110,10 +110,18 @@ export class StunServer {
     }
     this.stats.requests++;
     const { reply, sendFrom, to } = this.answer(slot, req, from);
-    const port = this.opts.sockets[sendFrom]!;
+    let bytes: Buffer;
+    try {
+      bytes = encodeStun(reply, { fingerprint: isModern(req) });
+    } catch (err) {
+      // Only a source address the codec cannot express gets here; drop it, never crash.
+      this.stats.sendFailures++;
+      this.log.warn('cannot encode response', { from: formatAddress(from), error: errorMessage(err) });
+      return;
+    }
     if (reply.cls === StunClass.ErrorResponse) this.stats.errorResponses++;
     else this.stats.responses++;
-    port.send(encodeStun(reply, { fingerprint: isModern(req) }), to).catch((err) => {
+    this.opts.sockets[sendFrom]!.send(bytes, to).catch((err) => {
       this.stats.sendFailures++;
       this.log.debug('send failed', { to: formatAddress(to), error: errorMessage(err) });
     });
