@@ -8,9 +8,12 @@ import { meshRules, renderLink, renderRoute, renderRule } from './model';
 import { FakeHost, FakeIptables } from './testing';
 
 const MESH_ADDR = '100.96.0.1';
-const plan = (peers: number[], opts: { apiServer?: string; mtu?: number; extra?: string[] } = {}): HostPlan => ({
+const plan = (peers: number[], opts: { apiServer?: string; mtu?: number; extra?: string[]; throws?: string[] } = {}): HostPlan => ({
   link: { name: 'wire_kube', addresses: [`${MESH_ADDR}/32`], mtu: opts.mtu ?? 1420, up: true },
-  routes: [...peers.map((n) => `100.96.0.${n}/32`), ...(opts.extra ?? [])].map((dst) => ({ dst, dev: 'wire_kube', src: MESH_ADDR })),
+  routes: [
+    ...[...peers.map((n) => `100.96.0.${n}/32`), ...(opts.extra ?? [])].map((dst) => ({ dst, dev: 'wire_kube', src: MESH_ADDR })),
+    ...(opts.throws ?? []).map((dst) => ({ type: 'throw' as const, dst, metric: 10 })),
+  ],
   rules: meshRules({ fwmark: 0x574b, apiServer: opts.apiServer }),
   sysctls: { 'net.ipv4.ip_forward': '1' },
   snat: [],
@@ -95,7 +98,8 @@ describe('HostNetworking', () => {
       plan([]),
       plan([2, 3, 4]),
       plan([3], { apiServer: '192.0.2.10', mtu: 1380 }),
-      plan([2, 5], { extra: ['10.20.0.0/16', '10.30.0.7/24'] }),
+      plan([2, 5], { extra: ['10.20.0.0/16', '10.30.0.7/24'], throws: ['10.20.5.0/24'] }),
+      plan([2], { throws: ['10.20.5.0/24', '172.16.0.0/12'] }),
       // A down link carries no routes: the kernel refuses them (ENETDOWN) and flushes them on down.
       { ...plan([]), link: { name: 'wire_kube', addresses: ['100.96.0.1/32', '100.96.1.1/24'], mtu: 1420, up: false } },
     ];
@@ -108,6 +112,12 @@ describe('HostNetworking', () => {
       const eth0 = 'ip link set eth0 mtu 1500 down';
       assert.equal(host.snapshot([MESH_TABLE]), expected(canonical(p), [eth0]), `step ${i}`);
     }
+  });
+
+  it('renders throw routes with metrics the way ip route writes them', async () => {
+    const { host, net } = rig();
+    await net.set(plan([], { throws: ['10.20.5.0/24'] }));
+    assert.match(host.snapshot([MESH_TABLE]), /^ip route add throw 10\.20\.5\.0\/24 metric 10 table 22347$/m);
   });
 
   it('reports routes on a down link as failed (the kernel refuses them) and re-adds them once up', async () => {

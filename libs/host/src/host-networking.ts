@@ -1,5 +1,5 @@
 import type { Logger } from '@wirekube/util';
-import { nullLogger } from '@wirekube/util';
+import { nullLogger, WireKubeError } from '@wirekube/util';
 import { canonicalCidr, parseIp } from '@wirekube/wg';
 import { MESH_TABLE } from './constants';
 import { LinkApplier } from './link-applier';
@@ -101,6 +101,7 @@ export function validateHostPlan(plan: HostPlan): void {
   for (const r of plan.routes) {
     canonicalCidr(r.dst);
     if (r.src !== undefined) parseIp(r.src);
+    if (r.type !== 'throw' && !r.dev) throw new WireKubeError('invalid-route', `unicast route ${r.dst} has no device`);
   }
   for (const r of plan.rules) if (r.to !== undefined) canonicalCidr(r.to);
   for (const r of plan.snat) {

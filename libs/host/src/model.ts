@@ -1,13 +1,21 @@
 import { canonicalCidr, formatIp, parseCidr } from '@wirekube/wg';
 import { MAIN_TABLE, MESH_TABLE, RULE_PRIO_API_SERVER, RULE_PRIO_FWMARK, RULE_PRIO_MESH, WIREKUBE_PROTO } from './constants';
 
-/** A desired mesh route: `<dst> dev <dev> [src <src>]` in the mesh table. */
+/**
+ * A desired mesh route in the mesh table: `<dst> dev <dev> [src <src>]`, or a `throw <dst>` that
+ * sends lookups for that prefix back to the next rule (how excluded CIDRs stay on main).
+ */
 export interface RouteSpec {
+  /** Default `unicast`. */
+  type?: 'unicast' | 'throw';
   /** CIDR, canonicalised by the applier. */
   dst: string;
-  dev: string;
+  /** Required for unicast routes; absent for throw routes. */
+  dev?: string;
   /** Preferred source address (the node's mesh address). */
   src?: string;
+  /** Route metric (RTA_PRIORITY); default 0. */
+  metric?: number;
 }
 
 /** A route as read from the kernel. */
@@ -62,9 +70,11 @@ export interface SnatRule {
   toSource?: string;
 }
 
-/** Canonical identity of a route (what must match for "already there"). */
+/** Canonical identity of a route (what must match for "already there"), in `ip route` words. */
 export function routeKey(r: RouteSpec): string {
-  return `${canonicalCidr(r.dst)} dev ${r.dev}${r.src ? ` src ${formatIp(parseCidr(r.src).addr)}` : ''}`;
+  const metric = r.metric ? ` metric ${r.metric}` : '';
+  if (r.type === 'throw') return `throw ${canonicalCidr(r.dst)}${metric}`;
+  return `${canonicalCidr(r.dst)} dev ${r.dev ?? '-'}${r.src ? ` src ${formatIp(parseCidr(r.src).addr)}` : ''}${metric}`;
 }
 
 /** Canonical identity of a rule. */

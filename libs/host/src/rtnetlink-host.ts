@@ -29,6 +29,9 @@ export class NetlinkError extends WireKubeError {
  */
 export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
   private sock?: RtNetlinkSocket;
+  // ifindex ↔ name, refreshed by every listing and on a miss, so adding 1000 routes does not
+  // dump the link table 1000 times. A stale index (link re-created) fails with ENODEV and retries.
+  private names = new Map<number, string>();
 
   close(): void {
     this.sock?.socket.close();
@@ -41,12 +44,15 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
     const out: RouteEntry[] = [];
     for (const r of routes) {
       const t = r.attrs.table ?? r.data.table ?? 0;
-      if (t !== table || (r.data.type !== undefined && r.data.type !== 'UNICAST' && r.data.type !== 1)) continue;
+      const type = r.data.type === 'THROW' ? 'throw' : r.data.type === 'UNICAST' ? 'unicast' : undefined;
+      if (t !== table || !type) continue;
       const dst = `${r.attrs.dst ? formatIp(r.attrs.dst) : '0.0.0.0'}/${r.data.dstLen ?? 0}`;
       out.push({
+        ...(type === 'throw' && { type }),
         dst,
-        dev: r.attrs.oif !== undefined ? (names.get(r.attrs.oif) ?? `if${r.attrs.oif}`) : '-',
+        ...(r.attrs.oif !== undefined && { dev: names.get(r.attrs.oif) ?? `if${r.attrs.oif}` }),
         ...(r.attrs.prefsrc && { src: formatIp(r.attrs.prefsrc) }),
+        ...(r.attrs.priority && { metric: r.attrs.priority }),
         table: t,
         proto: protoNumber(r.data.protocol),
       });
@@ -55,13 +61,17 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
   }
 
   async addRoute(r: RouteEntry): Promise<void> {
-    const [hdr, attrs] = await this.routeMsg(r);
-    await this.call(`add route ${r.dst}`, (s) => s.newRoute(hdr, attrs, CREATE_EXCL));
+    await this.withFreshIndex(async () => {
+      const [hdr, attrs] = await this.routeMsg(r);
+      await this.call(`add route ${r.dst}`, (s) => s.newRoute(hdr, attrs, CREATE_EXCL));
+    });
   }
 
   async delRoute(r: RouteEntry): Promise<void> {
-    const [hdr, attrs] = await this.routeMsg(r);
-    await this.call(`del route ${r.dst}`, (s) => s.delRoute(hdr, attrs));
+    await this.withFreshIndex(async () => {
+      const [hdr, attrs] = await this.routeMsg(r);
+      await this.call(`del route ${r.dst}`, (s) => s.delRoute(hdr, attrs));
+    });
   }
 
   async listRules(): Promise<RuleEntry[]> {
@@ -87,6 +97,7 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
 
   async getLink(name: string): Promise<LinkState | undefined> {
     const links = await this.call('list links', (s) => s.getLinks());
+    this.names = new Map(links.filter((x) => x.data.index !== undefined).map((x) => [x.data.index!, x.attrs.ifname ?? '']));
     const l = links.find((x) => x.attrs.ifname === name);
     if (!l || l.data.index === undefined) return undefined;
     const index = l.data.index;
@@ -127,9 +138,15 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
 
   private async routeMsg(r: RouteEntry): Promise<[rt.Route, rt.RouteAttrs]> {
     const c = parseCidr(r.dst);
+    const common = { dst: c.addr, table: r.table, ...(r.metric && { priority: r.metric }) };
+    if (r.type === 'throw') {
+      return [{ family: AF_INET, dstLen: c.prefix, table: headerTable(r.table), protocol: r.proto, scope: 'UNIVERSE', type: 'THROW' }, common];
+    }
+    if (!r.dev) throw new WireKubeError('route-without-dev', `unicast route ${r.dst} needs a device`);
+    // A device route without gateway has link scope, as `ip route add … dev X` creates it.
     return [
       { family: AF_INET, dstLen: c.prefix, table: headerTable(r.table), protocol: r.proto, scope: 'LINK', type: 'UNICAST' },
-      { dst: c.addr, oif: await this.index(r.dev), table: r.table, ...(r.src && { prefsrc: parseIp(r.src) }) },
+      { ...common, oif: await this.index(r.dev), ...(r.src && { prefsrc: parseIp(r.src) }) },
     ];
   }
 
@@ -140,13 +157,26 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
   }
 
   private async index(name: string): Promise<number> {
-    for (const [i, n] of await this.linkNames()) if (n === name) return i;
-    throw new LinkMissingError(name);
+    const find = (names: Map<number, string>) => [...names].find(([, n]) => n === name)?.[0];
+    const index = find(this.names) ?? find(await this.linkNames());
+    if (index === undefined) throw new LinkMissingError(name);
+    return index;
   }
 
   private async linkNames(): Promise<Map<number, string>> {
     const links = await this.call('list links', (s) => s.getLinks());
-    return new Map(links.filter((l) => l.data.index !== undefined).map((l) => [l.data.index!, l.attrs.ifname ?? '']));
+    this.names = new Map(links.filter((l) => l.data.index !== undefined).map((l) => [l.data.index!, l.attrs.ifname ?? '']));
+    return this.names;
+  }
+
+  private async withFreshIndex(op: () => Promise<void>): Promise<void> {
+    try {
+      await op();
+    } catch (err) {
+      if (!(err instanceof NetlinkError && err.errno === 'ENODEV')) throw err;
+      await this.linkNames();
+      await op();
+    }
   }
 
   private async call<T>(op: string, f: (s: RtNetlinkSocket) => Promise<T>): Promise<T> {

@@ -23,9 +23,12 @@ describe('host networking in a namespace (real kernel)', function () {
     await agent?.stop();
   });
 
-  const plan = (peers: number[], opts: { apiServer?: string; mtu?: number; extra?: string[]; up?: boolean } = {}): HostPlan => ({
+  const plan = (peers: number[], opts: { apiServer?: string; mtu?: number; extra?: string[]; throws?: string[]; up?: boolean } = {}): HostPlan => ({
     link: { name: IFACE, addresses: [`${ADDR}/32`], mtu: opts.mtu ?? 1420, up: opts.up ?? true },
-    routes: [...peers.map((n) => `100.96.0.${n}/32`), ...(opts.extra ?? [])].map((dst) => ({ dst, dev: IFACE, src: ADDR })),
+    routes: [
+      ...[...peers.map((n) => `100.96.0.${n}/32`), ...(opts.extra ?? [])].map((dst) => ({ dst, dev: IFACE, src: ADDR })),
+      ...(opts.throws ?? []).map((dst) => ({ type: 'throw' as const, dst, metric: 10 })),
+    ],
     rules: meshRules({ fwmark: 0x574b, apiServer: opts.apiServer }),
     sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.src_valid_mark': '1' },
     snat: [],
@@ -90,7 +93,8 @@ describe('host networking in a namespace (real kernel)', function () {
       plan([]),
       plan([2, 3, 4]),
       plan([3], { apiServer: '198.18.0.30', mtu: 1380 }),
-      plan([2, 5], { extra: ['10.20.0.0/16', '192.168.7.0/24'] }),
+      plan([2, 5], { extra: ['10.20.0.0/16', '192.168.7.0/24'], throws: ['10.20.5.0/24'] }),
+      plan([2], { throws: ['10.20.5.0/24', '172.16.0.0/12'] }),
       // A down link carries no routes: IPv4 refuses them (ENETDOWN) and flushes them on down.
       { ...plan([], { up: false }), link: { name: IFACE, addresses: [`${ADDR}/32`, '100.96.1.1/24'], mtu: 1420, up: false } },
     ];
@@ -100,6 +104,16 @@ describe('host networking in a namespace (real kernel)', function () {
       await agent.call('host.set', p);
       assert.equal(await agent.call('host.snapshot', { link: IFACE }), expected(p), `step ${i}`);
     }
+  });
+
+  it('re-adds routes after the interface is re-created with a new index (as after a wireguard-go restart)', async () => {
+    const p = plan([2, 3], { throws: ['10.20.5.0/24'] });
+    await agent.call('host.set', p);
+    await lab().host('n1').sh(`ip link del ${IFACE} && ip tuntap add dev ${IFACE} mode tun`);
+    const report = await agent.call<HostReport>('host.set', p);
+    assert.deepEqual(report.routes.failed, []);
+    assert.equal(await agent.call('host.snapshot', { link: IFACE }), expected(p));
+    assert.match(await ip('route', 'show', 'table', String(MESH_TABLE)), /^throw 10\.20\.5\.0\/24 proto 87 metric 10 $/m);
   });
 
   it('SNAT: tagged rules in their own chain; a foreign MASQUERADE survives set and cleanup', async () => {

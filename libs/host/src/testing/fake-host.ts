@@ -40,16 +40,20 @@ export class FakeHost implements RoutePort, RulePort, LinkPort, SysctlPort {
 
   async addRoute(r: RouteEntry): Promise<void> {
     this.calls.push(renderRoute(r));
-    if (!this.links.has(r.dev)) throw errno('ENODEV', r.dev);
-    if (!this.links.get(r.dev)!.up) throw errno('ENETDOWN', r.dev);
-    // The kernel keys routes by table + destination (+ metric/tos, which WireKube never sets).
-    if (this.routes.some((x) => x.table === r.table && x.dst === r.dst)) throw errno('EEXIST', routeKey(r));
+    if (r.type !== 'throw') {
+      if (!r.dev || !this.links.has(r.dev)) throw errno('ENODEV', r.dev ?? '-');
+      if (!this.links.get(r.dev)!.up) throw errno('ENETDOWN', r.dev);
+    }
+    // The kernel keys routes by table + destination + metric (+ tos, which WireKube never sets).
+    if (this.routes.some((x) => x.table === r.table && x.dst === r.dst && (x.metric ?? 0) === (r.metric ?? 0))) throw errno('EEXIST', routeKey(r));
     this.routes.push({ ...r });
   }
 
   async delRoute(r: RouteEntry): Promise<void> {
     this.calls.push(renderRoute(r).replace('ip route add', 'ip route del'));
-    const i = this.routes.findIndex((x) => x.table === r.table && x.dst === r.dst && x.dev === r.dev && x.proto === r.proto);
+    const i = this.routes.findIndex(
+      (x) => x.table === r.table && x.dst === r.dst && x.dev === r.dev && (x.metric ?? 0) === (r.metric ?? 0) && x.proto === r.proto,
+    );
     if (i < 0) throw errno('ESRCH', routeKey(r));
     this.routes.splice(i, 1);
   }
