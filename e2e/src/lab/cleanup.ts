@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUN_ENV } from './host';
 import { NETNS_PREFIX, ownerOf } from './plan';
 import { run, runSync } from './sh';
 
@@ -69,7 +70,7 @@ export async function sweepLeftovers(): Promise<string[]> {
   });
   const allNs = [...orphanNs.values()].flat();
   const pids = await Promise.all(allNs.map(async (ns) => (await run(['ip', 'netns', 'pids', ns], { allowFail: true })).stdout.split(/\s+/).filter(Boolean)));
-  for (const pid of pids.flat()) {
+  for (const pid of [...pids.flat(), ...orphanTaggedProcesses()]) {
     try {
       process.kill(Number(pid), 'SIGKILL');
     } catch {
@@ -79,6 +80,30 @@ export async function sweepLeftovers(): Promise<string[]> {
   if (allNs.length > 0) await run(['ip', '-force', '-b', '-'], { input: allNs.map((ns) => `netns del ${ns}\n`).join(''), allowFail: true });
   for (const d of orphanDirs) rmSync(join(LAB_ROOT, d), { recursive: true, force: true });
   return [...new Set([...orphanNs.keys(), ...orphanDirs])].sort();
+}
+
+/**
+ * PIDs of processes tagged with the run id of a dead owner — supervised processes that escaped
+ * their namespace's lifetime (e.g. a crash between killing and deleting).
+ */
+function orphanTaggedProcesses(): string[] {
+  const out: string[] = [];
+  const tag = `${RUN_ENV}=`;
+  for (const pid of listDir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let env: string;
+    try {
+      env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const at = env.indexOf(tag);
+    if (at < 0) continue;
+    const end = env.indexOf('\0', at);
+    const o = ownerOf(env.slice(at + tag.length, end < 0 ? undefined : end));
+    if (o && isOrphan(o.runId, o.pid)) out.push(pid);
+  }
+  return out;
 }
 
 /** Deletes namespaces synchronously (exit paths). */

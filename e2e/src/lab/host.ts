@@ -3,6 +3,9 @@ import type { HostPlan } from './plan';
 import { type SpawnOptions, LabProcess } from './process';
 import { type ExecResult, type RunOptions, run } from './sh';
 
+/** Environment variable that tags every supervised process with its run id. */
+export const RUN_ENV = 'WKLAB_RUN';
+
 /** Where wireguard-go looks for and creates its UAPI sockets. */
 export const WG_RUN_DIR = '/run/wireguard';
 
@@ -21,6 +24,8 @@ export function nodeArgv(netns: string, wgDir: string, argv: readonly string[]):
 
 /** Process registry the host reports spawned processes to (the owning lab). */
 export interface ProcessOwner {
+  /** Run id, given to every spawned process as `WKLAB_RUN` so a sweep can find escaped ones. */
+  readonly runId: string;
   /** Returns `name`, or `name-2`, `name-3`… if this host already has a process called that. */
   claimName(host: string, name: string): string;
   adopt(p: LabProcess): void;
@@ -91,7 +96,8 @@ export class LabHost {
   /** Starts a supervised process inside the host; the lab stops it on teardown. */
   spawn(argv: readonly string[], opts: SpawnOptions = {}): LabProcess {
     const name = this.owner.claimName(this.name, opts.name ?? argv[0]!.split('/').pop()!);
-    const p = new LabProcess(this.name, name, this.wrap(argv), opts, join(this.dir, `${name}.log`));
+    const env = { ...opts.env, [RUN_ENV]: this.owner.runId };
+    const p = new LabProcess(this.name, name, this.wrap(argv), { ...opts, env }, join(this.dir, `${name}.log`));
     this.owner.adopt(p);
     return p;
   }

@@ -37,6 +37,8 @@ export class LabProcess {
   private exit!: Promise<ExitInfo>;
   private exitInfo: ExitInfo | undefined;
   private readonly lines: string[] = [];
+  /** Lines dropped from the front of `lines` to bound memory; absolute index = dropped + i. */
+  private dropped = 0;
   private readonly waiters = new Set<() => void>();
   private incarnation = 0;
   private stopping = false;
@@ -85,10 +87,10 @@ export class LabProcess {
    */
   waitForOutput(re: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
-      let seen = 0;
+      let seen = this.dropped;
       const check = () => {
-        for (; seen < this.lines.length; seen++) {
-          const line = this.lines[seen]!;
+        for (seen = Math.max(seen, this.dropped); seen < this.dropped + this.lines.length; seen++) {
+          const line = this.lines[seen - this.dropped]!;
           const m = line.startsWith('lab|') ? null : re.exec(line.slice(4));
           if (m) return done(() => resolve(m));
         }
@@ -177,7 +179,11 @@ export class LabProcess {
   private record(tag: string, line: string): void {
     const text = `${tag}|${line}`;
     this.lines.push(text);
-    if (this.lines.length > MAX_LOG_LINES) this.lines.splice(0, this.lines.length - MAX_LOG_LINES);
+    if (this.lines.length > MAX_LOG_LINES) {
+      const n = this.lines.length - MAX_LOG_LINES;
+      this.lines.splice(0, n);
+      this.dropped += n;
+    }
     try {
       appendFileSync(this.logFile, `${new Date().toISOString()} ${text}\n`);
     } catch {

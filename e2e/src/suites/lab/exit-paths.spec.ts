@@ -76,8 +76,9 @@ describe('lab: nothing survives any exit path', function () {
     const [started, f] = await Promise.all([Promise.all(modes.map((m) => startChild(m === 'throw' ? m : 'wait'))), runFailingMocha()]);
     modes.forEach((m, i) => children.set(m, started[i]!));
     failing = f;
-    // …then the crash alone, so none of our own starting labs sweeps it before the test does.
-    children.set('crash', await startChild('crash'));
+    // …then the crashes alone, so none of our own starting labs sweeps them before the test does.
+    const [crash, orphan] = await Promise.all([startChild('crash'), startChild('orphan')]);
+    children.set('crash', crash).set('orphan', orphan);
   });
   after(function () {
     for (const { proc } of children.values()) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
@@ -96,6 +97,14 @@ describe('lab: nothing survives any exit path', function () {
       assert.ok(!swept.includes(live.runId), `live run ${live.runId} must not be swept`);
       assert.ok(live.namespaces.every(nsExists) && !dead(live.pid), `live run ${live.runId} was touched`);
     }
+  });
+
+  it('a process whose namespaces are already gone is still found (by its run tag) and killed', async function () {
+    const orphan = children.get('orphan')!;
+    if (orphan.proc.exitCode === null && orphan.proc.signalCode === null) await once(orphan.proc, 'exit');
+    assert.deepEqual(orphan.report.namespaces.filter(nsExists), []);
+    await sweepLeftovers();
+    assertGone(orphan.report);
   });
 
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
