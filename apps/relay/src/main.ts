@@ -46,8 +46,12 @@ runService({
     const [dataHost, dataPortWanted] = splitHostPort(config.dataAddress);
     const dataPort = await relay.listenData(dataHost, dataPortWanted);
     onShutdown(async () => {
-      await grpc.shutdown({ drainMs: config.shutdownDrain, graceMs: config.shutdownGrace });
+      // Health turns NOT_SERVING at once while traffic keeps flowing for the drain period; then the
+      // sessions (long-lived streams) are ended so the gRPC server can stop without its grace timeout.
+      const stopped = grpc.shutdown({ drainMs: config.shutdownDrain, graceMs: config.shutdownGrace });
+      await new Promise((r) => setTimeout(r, config.shutdownDrain));
       await relay.close();
+      await stopped;
     });
     setReady(true);
     logger.info('relay serving', {

@@ -3,7 +3,11 @@ import { generateRawKeyPair } from '@wirekube/relay-core';
 import { RelayControlService } from '@wirekube/proto';
 import { GrpcServer } from '@wirekube/runtime';
 import { RelayClient, DEFAULT_RELAY_CLIENT_TUNING, staticReplicas, type ReplicaAddress, type RelayClientOptions } from '@wirekube/relay-client';
-import { cryptoRng, nullLogger, systemClock } from '@wirekube/util';
+import { randomBytes } from 'node:crypto';
+import { cryptoRng, nullLogger, systemClock, type Rng } from '@wirekube/util';
+
+// util's cryptoRng.next() currently throws (randomInt's range limit); agents back off with this one.
+const agentRng: Rng = { ...cryptoRng, next: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48 };
 import { DEFAULT_RELAY_OPTIONS, RelayServer, type RelayDeps, type RelayOptions } from '../relay-server';
 
 /** A relay replica on 127.0.0.1 with real TCP and gRPC listeners, for service tests and benches. */
@@ -44,7 +48,7 @@ export function testAgent(name: string, replicas: ReplicaAddress[], overrides: P
     identity: { ...keys, nodeName: name },
     replicas: staticReplicas(replicas),
     clock: systemClock,
-    rng: cryptoRng,
+    rng: agentRng,
     logger: nullLogger,
     ...overrides,
   });
