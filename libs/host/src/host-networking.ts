@@ -69,7 +69,11 @@ export class HostNetworking {
     };
   }
 
-  /** Removes rules, routes, SNAT rules and (if given) the interface; restores changed sysctls. */
+  /**
+   * Removes rules, routes, SNAT rules and (if given) the interface; restores changed sysctls.
+   * Deleting the interface also ends a userspace daemon serving it (wireguard-go exits when its
+   * TUN goes away, checked in the lab); stop a supervised one first, or its supervisor restarts it.
+   */
   async cleanup(linkName?: string): Promise<HostReport> {
     const rules = await this.rules.cleanup();
     const routes = await this.routes.cleanup();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { EpermSafeStats } from '@wirekube/wg';
 import { UapiBackend } from '@wirekube/wg';
-import { useLab } from '../../lab';
+import { startWireguard, useLab } from '../../lab';
 import { NetnsAgent } from '../host/netns-agent-client';
 
 interface SendResult {
@@ -40,6 +40,20 @@ describe('wg: backend chain and EPERM-safe UDP inside a lab node', function () {
     }
     assert.match((await host.exec(['ip', 'link', 'show', 'wire_kube'])).stdout, /wire_kube/);
     await agent.call('wg.stop');
+    assert.equal(existsSync(host.wgSocket('wire_kube')), false);
+  });
+
+  it('adopts a wireguard-go that outlived the agent, and cleanup (deleting the link) ends it', async () => {
+    const host = lab().host('n');
+    const survivor = await startWireguard(host, { iface: 'wire_kube' }); // started by "an earlier agent"
+    const opened = await agent.call<{ kind: string; pid?: number; kernelError?: string }>('wg.open', { iface: 'wire_kube' });
+    assert.equal(opened.kind, 'userspace');
+    assert.equal(opened.pid, undefined, 'adopted, not started');
+    // The name exists (a TUN), so the kernel provider gets as far as generic netlink.
+    assert.match(opened.kernelError ?? '', /family "wireguard" not registered/);
+    await agent.call('host.cleanup', { link: 'wire_kube' });
+    const exit = await Promise.race([survivor.proc.exited, new Promise((r) => setTimeout(() => r('still running'), 5000))]);
+    assert.notEqual(exit, 'still running', 'wireguard-go exits when its interface is deleted');
     assert.equal(existsSync(host.wgSocket('wire_kube')), false);
   });
 
