@@ -70,16 +70,40 @@ export async function sweepLeftovers(): Promise<string[]> {
   });
   const allNs = [...orphanNs.values()].flat();
   const pids = await Promise.all(allNs.map(async (ns) => (await run(['ip', 'netns', 'pids', ns], { allowFail: true })).stdout.split(/\s+/).filter(Boolean)));
-  for (const pid of [...pids.flat(), ...orphanTaggedProcesses()]) {
+  await killAndWait([...pids.flat(), ...orphanTaggedProcesses()].map(Number));
+  if (allNs.length > 0) await run(['ip', '-force', '-b', '-'], { input: allNs.map((ns) => `netns del ${ns}\n`).join(''), allowFail: true });
+  for (const d of orphanDirs) rmSync(join(LAB_ROOT, d), { recursive: true, force: true });
+  return [...new Set([...orphanNs.keys(), ...orphanDirs])].sort();
+}
+
+/** True once `pid` has exited (gone, or a zombie its parent has not reaped yet). */
+function exited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Blocks (at most `timeoutMs`) until `pids` have exited; for exit paths where nothing can be awaited. */
+export function waitExitedSync(pids: readonly number[], timeoutMs = 2000): void {
+  const deadline = Date.now() + timeoutMs;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (pids.some((p) => !exited(p)) && Date.now() < deadline) Atomics.wait(cell, 0, 0, 5);
+}
+
+/** SIGKILLs `pids` and resolves once all have exited (SIGKILL is not instant on a loaded box), at most `timeoutMs`. */
+export async function killAndWait(pids: readonly number[], timeoutMs = 3000): Promise<void> {
+  for (const pid of pids) {
     try {
-      process.kill(Number(pid), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
       // Exited meanwhile.
     }
   }
-  if (allNs.length > 0) await run(['ip', '-force', '-b', '-'], { input: allNs.map((ns) => `netns del ${ns}\n`).join(''), allowFail: true });
-  for (const d of orphanDirs) rmSync(join(LAB_ROOT, d), { recursive: true, force: true });
-  return [...new Set([...orphanNs.keys(), ...orphanDirs])].sort();
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some((p) => !exited(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WireKubeError } from '@wirekube/util';
-import { LAB_ROOT, deleteNamespacesSync, processStartTime, registerLive, sweepLeftovers, unregisterLive } from './cleanup';
+import { LAB_ROOT, deleteNamespacesSync, killAndWait, processStartTime, registerLive, sweepLeftovers, unregisterLive, waitExitedSync } from './cleanup';
 import { Faults } from './faults';
 import { type ProcessOwner, LabHost, WG_RUN_DIR } from './host';
 import { routerRuleset } from './nat-rules';
@@ -120,13 +120,7 @@ export class Lab implements ProcessOwner {
     const ns = this.plan.namespaces.map((n) => n.netns);
     // Anything still inside (a process forked out of its group) would keep the namespace alive.
     const stray = await Promise.all(ns.map(async (n) => (await run(['ip', 'netns', 'pids', n], { allowFail: true })).stdout.split(/\s+/).filter(Boolean)));
-    for (const pid of stray.flat()) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
+    await killAndWait(stray.flat().map(Number));
     await run(['ip', '-force', '-b', '-'], { input: ns.map((n) => `netns del ${n}\n`).join(''), allowFail: true });
     rmSync(this.dir, { recursive: true, force: true });
     unregisterLive(this.runId);
@@ -136,7 +130,9 @@ export class Lab implements ProcessOwner {
   teardownSync(): void {
     if (this.torn) return;
     this.torn = true;
-    for (const p of this.procs) p.killNow();
+    const running = this.procs.filter((p) => p.running);
+    for (const p of running) p.killNow();
+    waitExitedSync(running.map((p) => p.pid));
     deleteNamespacesSync(this.plan.namespaces.map((n) => n.netns));
     rmSync(this.dir, { recursive: true, force: true });
     unregisterLive(this.runId);
