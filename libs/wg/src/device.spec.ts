@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { seededRng } from '@wirekube/util';
 import type { DeviceConfig, PeerConfig } from './config/model';
 import { WireGuardDevice } from './device';
-import { WgKey } from './key/key';
+import { InvalidConfigError } from './config/validate';
+import { publicKeyOf, WgKey } from './key/key';
 import { FakeWireGuardBackend, renderDeviceState } from './testing';
 
 const key = (n: number) => WgKey.fromBytes(Buffer.alloc(32, n));
@@ -112,6 +113,31 @@ describe('WireGuardDevice', () => {
       assert.equal(fake.snapshot(), expected(want), `step ${i}`);
       assert.deepEqual(await dev.set(want), { peers: [] }, `step ${i} converged`);
     }
+  });
+
+  it('compares canonical forms, so a non-canonical desired prefix converges', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    const want = config([peer(1, { allowedIps: ['10.1.2.3/16', '10.1.0.0/16'], endpoint: '[fd00:0::1]:51822' })]);
+    await dev.set(want);
+    assert.match(fake.snapshot(), /endpoint=\[fd00::1\]:51822 .* allowed=10\.1\.0\.0\/16$/);
+    assert.deepEqual(await dev.set(want), { peers: [] });
+  });
+
+  it('rejects configs WireGuard would mangle, before touching the device', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    const bad: [DeviceConfig, RegExp][] = [
+      [config([peer(1, { allowedIps: ['10.0.0.0/8'] }), peer(2, { allowedIps: ['10.0.0.0/8'] })]), /AllowedIP 10\.0\.0\.0\/8 is on both/],
+      [config([peer(1), peer(1)]), /listed twice/],
+      [config([{ publicKey: publicKeyOf(priv), allowedIps: [] }]), /own key/],
+      [config([peer(1, { allowedIps: ['10.0.0.0/99'] })]), /bad prefix length/],
+      [config([peer(1, { endpoint: 'example.com:51820' })]), /not an IP address|endpoint/],
+      [{ ...config([]), listenPort: 70000 }, /listen port 70000/],
+      [config([peer(1, { persistentKeepaliveSec: -1 })]), /keepalive -1/],
+    ];
+    for (const [c, re] of bad) await assert.rejects(dev.set(c), (e: unknown) => e instanceof InvalidConfigError && re.test(e.message), String(re));
+    assert.equal(fake.updates.length, 0);
   });
 
   it('reports per-peer stats from one read', async () => {

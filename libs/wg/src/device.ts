@@ -2,6 +2,7 @@ import type { Logger } from '@wirekube/util';
 import { nullLogger } from '@wirekube/util';
 import type { WireGuardBackend } from './backend';
 import { planDeviceUpdate } from './config/diff';
+import { normalizeDeviceConfig } from './config/validate';
 import type { DeviceConfig, DeviceUpdate } from './config/model';
 import { isEmptyUpdate } from './config/model';
 
@@ -43,8 +44,12 @@ export class WireGuardDevice {
     this.log = (opts.logger ?? nullLogger).child({ component: 'wg-device', iface: opts.backend.iface });
   }
 
-  /** Makes the device match `desired`; returns the update that was applied (empty when none). */
-  async set(desired: DeviceConfig, opts: SetOptions = {}): Promise<DeviceUpdate> {
+  /**
+   * Makes the device match `desired`; returns the update that was applied (empty when none).
+   * Throws `InvalidConfigError` (before touching the device) for a config WireGuard would mangle.
+   */
+  async set(input: DeviceConfig, opts: SetOptions = {}): Promise<DeviceUpdate> {
+    const desired = normalizeDeviceConfig(input);
     const setEndpointFor = new Set(opts.forceEndpoints ?? []);
     for (const p of desired.peers) {
       const key = p.publicKey.toBase64();

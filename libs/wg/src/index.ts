@@ -6,6 +6,7 @@ export {
 } from './config/ip';
 export { type PeerConfig, type DeviceConfig, type PeerState, type DeviceState, type DeviceUpdate, type PeerUpdate, isEmptyUpdate } from './config/model';
 export { type PlanOptions, planDeviceUpdate } from './config/diff';
+export { InvalidConfigError, normalizeDeviceConfig } from './config/validate';
 export { type WireGuardBackend, type BackendProvider, BackendUnavailableError, BackendError, openBackend } from './backend';
 export { type PeerStats, type SetOptions, WireGuardDevice } from './device';
 export { UapiProtocolError, UapiErrnoError, encodeUapiSet, parseUapiGet } from './uapi/codec';
