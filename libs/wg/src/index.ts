@@ -17,3 +17,4 @@ export { type ChildLike, type SpawnFn, type WireguardGoOptions, WireguardGoSuper
 export { UserspaceProvider } from './userspace/provider';
 export { type UdpPeer, type UdpSocket, type UdpSocketFactory, dgramSocketFactory } from './udp/udp-port';
 export { type EpermSafeStats, type EpermSafeOptions, EpermSafeUdpSocket } from './udp/eperm-safe-socket';
+export { instrumentBackend, epermCounter, daemonRestartCounter } from './metrics';
