@@ -2,6 +2,8 @@
 //   node -r tsx/cjs nat-tool.ts serve <ipA> <ipB> <port> <altPort>     RFC 5780 STUN server
 //   node -r tsx/cjs nat-tool.ts discover <ip:port>[,<ip:port>...]     prints "report <json>"
 //   node -r tsx/cjs nat-tool.ts ping <ip:port>                         exits 0 once a server answers
+//   node -r tsx/cjs nat-tool.ts grpc-probe <host:port>                 StunProbe.Probe, prints "report <json>"
+//   node -r tsx/cjs nat-tool.ts grpc-watch <host:port>                 first WatchNat report, "report <json>"
 //   node -r tsx/cjs nat-tool.ts punch <dir> <name> <stun ip:port> <host ip>
 // `punch` discovers its NAT from port 51822, writes <dir>/<name>.side.json (its PunchSide), waits
 // for <dir>/<name>.peer.json ({ side, token, startAtMs, birthday }) written by the test, then
@@ -12,6 +14,8 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { bindingRequest, discoverNat, executePunch, newTransactionId, stunTransaction, gatherCandidates, openDgramPort, parseAddress, planPunch, StunServer, type PunchSide, type TransportAddress } from '@wirekube/nat';
 import { cryptoRng, systemClock } from '@wirekube/util';
+import { NatReport, StunProbeClient, type ProbeResponse } from '@wirekube/proto';
+import { credentials } from '@grpc/grpc-js';
 
 const localAddresses = () => Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address));
 
@@ -64,6 +68,26 @@ async function ping([server]: string[]): Promise<void> {
   }
 }
 
+async function grpcProbe([address]: string[]): Promise<void> {
+  const client = new StunProbeClient(address!, credentials.createInsecure());
+  const res = await new Promise<ProbeResponse>((resolve, reject) =>
+    client.probe({ servers: [], timeoutMs: 0, localPort: 0, allocationSamples: 0 }, (err, r) => (err ? reject(err) : resolve(r))),
+  );
+  console.log(`report ${JSON.stringify(NatReport.toJSON(res.report!))}`);
+  client.close();
+}
+
+async function grpcWatch([address]: string[]): Promise<void> {
+  const client = new StunProbeClient(address!, credentials.createInsecure());
+  const call = client.watchNat({ intervalMs: 0 });
+  const first = await new Promise<NatReport>((resolve, reject) => {
+    call.once('data', resolve);
+    call.once('error', reject);
+  });
+  console.log(`report ${JSON.stringify(NatReport.toJSON(first))}`);
+  process.exit(0);
+}
+
 async function punch([dir, name, stun, hostIp]: string[]): Promise<void> {
   const nat = await discoverNat({ servers: [addr(stun!)], open: openDgramPort, clock: systemClock, rng: cryptoRng, localPort: 51822, localAddresses });
   const side: PunchSide = { nat, candidates: gatherCandidates(nat, [{ ip: hostIp!, port: 51822 }]) };
@@ -81,10 +105,10 @@ async function punch([dir, name, stun, hostIp]: string[]): Promise<void> {
 }
 
 const [command, ...args] = process.argv.slice(2);
-const commands: Record<string, (a: string[]) => Promise<void>> = { serve, discover, ping, punch };
+const commands: Record<string, (a: string[]) => Promise<void>> = { serve, discover, ping, punch, 'grpc-probe': grpcProbe, 'grpc-watch': grpcWatch };
 const run = commands[command ?? ''];
 if (!run) {
-  console.error(`usage: nat-tool.ts serve|discover|ping|punch ...`);
+  console.error(`usage: nat-tool.ts serve|discover|ping|punch|grpc-probe|grpc-watch ...`);
   process.exit(2);
 }
 run(args).catch((err: unknown) => {
