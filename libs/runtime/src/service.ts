@@ -37,7 +37,7 @@ export interface ServiceProgram<D extends FlagDefs> extends ProgramSpec<D> {
 
 /**
  * Runs a WireKube service process: parses flags+env once (printing --help, or each config problem
- * and exiting 2), sets up the JSON logger, tracing, metrics and health endpoint, starts `main`,
+ * and exiting 2, or with --check-config the validated config as JSON and exiting 0), sets up the JSON logger, tracing, metrics and health endpoint, starts `main`,
  * and on SIGTERM/SIGINT runs the shutdown hooks in reverse order and exits 0. A failure of `main`
  * is logged and exits 1. Returns only by exiting.
  */
@@ -58,6 +58,10 @@ export function runService<D extends FlagDefs>(program: ServiceProgram<D>, argv 
     throw err;
   }
   const config = parsed.config as ConfigOf<D> & CommonConfig;
+  if (config.checkConfig) {
+    process.stdout.write(`${JSON.stringify({ ...config, positionals: parsed.positionals }, null, 2)}\n`);
+    process.exit(0);
+  }
   const logger = createLogger({ level: config.logLevel, fields: { service: program.service } });
   void start(program, { config, positionals: parsed.positionals, logger });
 }

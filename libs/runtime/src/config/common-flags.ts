@@ -1,4 +1,4 @@
-import { durationFlag, enumFlag, hostPortFlag } from './flag';
+import { boolFlag, durationFlag, enumFlag, hostPortFlag } from './flag';
 
 /** Log levels in increasing severity. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -21,6 +21,10 @@ export function commonFlags(defaults: { metricsAddress: string }) {
       description: 'On SIGTERM, how long health reports NOT_SERVING before the servers stop taking calls.',
       default: 2000,
       maxMs: 60_000,
+    }),
+    checkConfig: boolFlag({
+      description: 'Validate flags and environment, print the resulting configuration as JSON, and exit (0 valid, 2 invalid).',
+      default: false,
     }),
     shutdownGrace: durationFlag({
       description: 'On SIGTERM, how long in-flight calls may take to finish before they are cancelled.',

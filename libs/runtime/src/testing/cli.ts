@@ -10,7 +10,7 @@ export function assertHelpListsEveryFlag(bin: string, spec: ProgramSpec<FlagDefs
   const r = spawnSync(bin, ['--help'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 0, r.stderr);
   const all = { ...spec.flags };
-  for (const key of [...Object.keys(all), 'logLevel', 'metricsAddress', 'shutdownDrain', 'shutdownGrace']) {
+  for (const key of [...Object.keys(all), 'logLevel', 'metricsAddress', 'shutdownDrain', 'checkConfig', 'shutdownGrace']) {
     assert.ok(r.stdout.includes(`--${flagName(key)}`), `--help lacks --${flagName(key)}`);
   }
   for (const [key, def] of Object.entries(all)) {
@@ -25,4 +25,11 @@ export function assertRejectsConfig(bin: string, args: string[], expected: strin
   assert.equal(r.status, 2, `exit ${r.status}: ${r.stderr}`);
   for (const e of expected) assert.ok(r.stderr.includes(e), `stderr lacks ${JSON.stringify(e)}:\n${r.stderr}`);
   return r.stderr;
+}
+
+/** Runs a binary with `--check-config` and `args`/`env`, asserts exit 0, and returns the parsed config. */
+export function checkConfig(bin: string, args: string[], env: Record<string, string> = {}): Record<string, unknown> {
+  const r = spawnSync(bin, ['--check-config', ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });
+  assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
 }

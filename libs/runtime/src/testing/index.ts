@@ -1,1 +1,1 @@
-export { assertHelpListsEveryFlag, assertRejectsConfig } from './cli';
+export { assertHelpListsEveryFlag, assertRejectsConfig, checkConfig } from './cli';
