@@ -3,7 +3,7 @@
 // watches stream, deletes work and invalid objects are refused with a readable error.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KubeApiServer } from '@wirekube/kube-api';
@@ -105,8 +105,15 @@ describe('kubectl against the API test double', function () {
     assert.match(bad.stderr, /spec\.persistentKeepalive: Invalid value: 70000: .*less than or equal to 65535/);
   });
 
-  it('garbage-collects a WireKubePeer when its Node is deleted', async () => {
+  it('re-applies a Node (strategic merge) and garbage-collects a WireKubePeer when its Node is deleted', async () => {
     await ok('apply', '-f', join(FIXTURES, 'node.yaml'));
+    // Re-applying a built-in type goes through kubectl's strategic merge patch.
+    const labelled = join(dir, 'node-labelled.yaml');
+    writeFileSync(labelled, readFileSync(join(FIXTURES, 'node.yaml'), 'utf8').replace('    kubernetes.io/hostname: node-a\n', '    kubernetes.io/hostname: node-a\n    zone: z1\n'));
+    assert.match(await ok('apply', '-f', labelled), /node\/node-a configured/);
+    assert.equal(await ok('get', 'node', 'node-a', '-o', 'jsonpath={.metadata.labels.zone}'), 'z1');
+    await ok('apply', '-f', join(FIXTURES, 'node.yaml'));
+    assert.equal(await ok('get', 'node', 'node-a', '-o', 'jsonpath={.metadata.labels}'), '{"kubernetes.io/hostname":"node-a"}');
     const uid = await ok('get', 'node', 'node-a', '-o', 'jsonpath={.metadata.uid}');
     const owner = { apiVersion: 'v1', kind: 'Node', name: 'node-a', uid };
     await ok('patch', 'wkpeer', 'node-a', '--type', 'merge', '-p', JSON.stringify({ metadata: { ownerReferences: [owner] } }));
