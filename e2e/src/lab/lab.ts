@@ -40,12 +40,14 @@ export class Lab implements ProcessOwner {
 
   /**
    * Builds the topology and resolves once every namespace, link, address, route and NAT rule is in
-   * place. Sweeps leftovers of crashed runs first. Throws TopologyError for a bad spec (nothing is
-   * created) and LabCommandError if a step fails (everything created so far is removed).
+   * place. Sweeps leftovers of crashed runs first. Throws TopologyError for a bad spec and
+   * `LAB_NOT_ROOT` when not root (nothing is created), LabCommandError if a step fails (everything
+   * created so far is removed).
    */
   static async up(spec: TopologySpec): Promise<Lab> {
     const runId = makeRunId(process.pid, ++runSeq);
     const plan = planLab(spec, runId);
+    if (process.getuid?.() !== 0) throw new WireKubeError('LAB_NOT_ROOT', 'the NAT lab needs root (network namespaces, nftables, mounts)');
     await sweepLeftovers();
     const dir = join(LAB_ROOT, runId);
     const lab = new Lab(plan, dir);
