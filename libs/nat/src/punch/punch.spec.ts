@@ -10,6 +10,7 @@ import { gatherCandidates } from './candidates';
 import { executePunch } from './executor';
 import { planPunch, type PunchSide } from './planner';
 import { decodeProbe, encodeProbe } from './probe-packet';
+import { spray } from './sprayer';
 
 type NatSpec = Omit<SimNatOptions, 'publicIp'>;
 const CONE: NatSpec = { mapping: 'endpoint-independent', filtering: 'address-and-port-dependent' };
@@ -136,6 +137,20 @@ describe('hole punching on the NAT simulator', () => {
     const win = await runUntilSettled(clock, executePunch({ kind: 'direct', reason: 'test', targets: [{ ip: '203.0.113.99', port: 1 }], intervalMs: 50, durationMs: 500 }, { port, open: net.factory(a.hostIp, a.nat), token, clock }));
     assert.equal(win, undefined);
     assert.equal(clock.pending, 0);
+  });
+});
+
+describe('spray', () => {
+  it('keeps to its rate, low or high, and stops at the deadline', async () => {
+    for (const [rate, want] of [[20, 20], [1000, 1000]] as const) {
+      const clock = new FakeClock();
+      const net = new SimNetwork({ clock, rng: seededRng(1) });
+      const port = net.bind('198.51.100.5', 5000);
+      const targets = Array.from({ length: 50 }, (_, i) => ({ ip: '198.51.100.6', port: 1000 + i }));
+      const win = await runUntilSettled(clock, spray({ sockets: [port], targets, token, clock, ratePerSec: rate, durationMs: 1000 }));
+      assert.equal(win, undefined);
+      assert.ok(Math.abs(net.dropped - want) <= 2, `rate ${rate}: sent ${net.dropped}`);
+    }
   });
 });
 

@@ -45,11 +45,14 @@ const TICK_MS = 10;
  */
 export function spray(o: SprayOptions): Promise<SprayWin | undefined> {
   const started = o.clock.monotonic();
-  const perTick = Math.max(1, Math.round((o.ratePerSec * TICK_MS) / 1000));
+  const perTick = (o.ratePerSec * TICK_MS) / 1000;
   const total = o.sockets.length * o.targets.length;
   return new Promise((resolve) => {
     let next = 0;
     let sent = 0;
+    // Send credit: grows by the rate each tick, so low rates (a few probes per second) are kept
+    // exactly instead of being rounded up to one probe per tick. The first probe goes at once.
+    let credit = Math.max(1, perTick);
     let done = false;
     let tick: ReturnType<Clock['setTimeout']> | undefined;
     const offs = o.sockets.map((port) => port.onMessage((data, from) => onPacket(port, data, from)));
@@ -81,11 +84,12 @@ export function spray(o: SprayOptions): Promise<SprayWin | undefined> {
       o.clock.setTimeout(off, o.lingerMs ?? 2000);
     };
     const round = () => {
-      for (let i = 0; i < perTick && !done && total > 0; i++, next = (next + 1) % total) {
+      for (; credit >= 1 && !done && total > 0; credit--, next = (next + 1) % total) {
         const socket = o.sockets[next % o.sockets.length]!;
         const target = o.targets[Math.floor(next / o.sockets.length)]!;
         socket.send(encodeProbe('probe', o.token, sent++), target).catch(() => {});
       }
+      credit = Math.min(credit + perTick, perTick + 1);
       if (!done) tick = o.clock.setTimeout(round, TICK_MS);
     };
     const deadline = o.clock.setTimeout(() => finish(undefined), o.durationMs);
