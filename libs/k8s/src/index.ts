@@ -32,3 +32,4 @@ export { setCondition, findCondition, validityCondition, conditionTime, type Con
 export { mergePatchDiff } from './status/merge-diff';
 export { StatusWriter, type StatusWriterOptions } from './status/status-writer';
 export { LeaderElector, type LeaderElectorOptions } from './leader/leader-election';
+export { PeerStatusComposer, PEER_STATUS_DETAIL_FIELDS, DEFAULT_PATH_DETAIL_INTERVAL_MS } from './status/peer-status';
