@@ -106,11 +106,6 @@ export class Lab implements ProcessOwner {
     await Promise.all(this.sites.map((s) => s.flushNat()));
   }
 
-  /** Last `lines` log lines of every process, for attaching to a failed test. */
-  logTails(lines = 40): string {
-    return this.procs.map((p) => p.tail(lines)).join('\n');
-  }
-
   /**
    * Stops every process (SIGTERM, SIGKILL after `graceMs`), deletes every namespace and the run
    * directory. Idempotent; never throws (teardown must not mask the test's own failure).
@@ -140,6 +135,7 @@ export class Lab implements ProcessOwner {
     unregisterLive(this.runId);
   }
 
+  /** See {@link ProcessOwner.claimName}; names are unique per host for the lab's lifetime. */
   claimName(host: string, name: string): string {
     let candidate = name;
     for (let i = 2; this.names.has(`${host}/${candidate}`); i++) candidate = `${name}-${i}`;
@@ -147,6 +143,7 @@ export class Lab implements ProcessOwner {
     return candidate;
   }
 
+  /** Takes ownership of a spawned process; refuses (and kills it) once the lab is down. */
   adopt(p: LabProcess): void {
     if (this.torn) {
       p.killNow();
