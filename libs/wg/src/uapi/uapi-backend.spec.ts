@@ -49,6 +49,18 @@ describe('UapiBackend (against the in-process UAPI server)', () => {
     assert.equal(server.connections, 1, 'all requests on one connection');
   });
 
+  it('serialises concurrent requests on the one connection', async () => {
+    server.chunkBytes = 5;
+    const ops = Array.from({ length: 20 }, (_, i) =>
+      i % 2 ? backend.set({ listenPort: 1000 + i, peers: [{ publicKey: key(i), allowedIps: [`10.0.${i}.0/24`] }] }) : backend.get(),
+    );
+    await Promise.all(ops);
+    const live = await backend.get();
+    assert.equal(live.listenPort, 1019);
+    assert.equal(live.peers.length, 10);
+    assert.equal(server.connections, 1);
+  });
+
   it('reconnects after the daemon drops the connection', async () => {
     await backend.get();
     server.dropConnections();
