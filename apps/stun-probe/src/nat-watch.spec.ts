@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { NatType, type NatReport } from '@wirekube/proto';
 import { nullLogger } from '@wirekube/util';
 import { FakeClock } from '@wirekube/util/testing';
+import { watchInterfaces } from './interface-watch';
 import { NatWatch } from './nat-watch';
 
 const report = (type: NatType, port: number, durationMs = 10): NatReport => ({
@@ -52,6 +53,24 @@ describe('NatWatch', () => {
     watch.stop();
     await clock.advance(5000);
     assert.equal(probes, 4);
+    assert.equal(clock.pending, 0);
+  });
+
+  it('interface polling reports each change of the address set once', async () => {
+    const clock = new FakeClock(0);
+    let sig = 'eth0 10.0.0.2';
+    let changes = 0;
+    const stop = watchInterfaces({ clock, pollMs: 100, signature: () => sig, onChange: () => changes++ });
+    await clock.advance(300);
+    assert.equal(changes, 0);
+    sig = 'eth0 10.0.0.3';
+    await clock.advance(100);
+    await clock.advance(500);
+    assert.equal(changes, 1);
+    stop();
+    sig = 'eth0 10.0.0.4';
+    await clock.advance(500);
+    assert.equal(changes, 1);
     assert.equal(clock.pending, 0);
   });
 });
