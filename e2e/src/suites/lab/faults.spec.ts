@@ -84,7 +84,7 @@ describe('lab: faults are real and reversible', function () {
     const site = lab().site('home');
     const fh = lab().host('fh');
     const relay = lab().host('relay').addr;
-    const reboot = lab().faults.rebootRouter('home', { downMs: 1500 });
+    const reboot = lab().faults.rebootRouter('home', { downMs: 2500 });
     // Wait until the router is really "down" (its blocking table exists), then try to get out.
     for (let i = 0; (await site.exec(['nft', 'list', 'table', 'ip', 'reboot'], 'router', { allowFail: true })).code !== 0; i++) {
       assert.ok(i < 100, 'router never went down');
