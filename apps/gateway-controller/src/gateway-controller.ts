@@ -63,6 +63,7 @@ export class GatewayController {
   private readonly incumbents = new Map<string, string>();
   private readonly lastStatus = new Map<string, { significant: string; at: number; value: GatewayStatusValue }>();
   private readonly patchedPeers = new Map<string, string>();
+  private readonly firstSeenAt = new Map<string, number>();
 
   constructor(private readonly opts: GatewayControllerOptions) {
     const { clock, rng } = opts;
@@ -160,11 +161,12 @@ export class GatewayController {
       nowMs: now,
       leaderSinceMs: this.leaderSinceMs,
       meshCidr: meshCidrOf(this.informers.meshes.list() as WireKubeMesh[]),
-      gateways: gateways.map((g) => gatewayInput(g, this.incumbents.get(g.metadata?.name ?? ''))),
+      gateways: gateways.map((g) => ({ ...gatewayInput(g, this.incumbents.get(g.metadata?.name ?? '')), firstSeenMs: this.firstSeen(g.metadata?.name ?? '', now) })),
       peers: peers.map((p) => peerInput(p, nodes.get(p.metadata?.name ?? ''))),
       health: this.service.health,
       connectedAgents: this.service.connected(),
     });
+    for (const name of this.firstSeenAt.keys()) if (!plan.gateways.some((g) => g.name === name)) this.firstSeenAt.delete(name);
     for (const g of plan.gateways) {
       if (this.incumbents.get(g.name) !== g.active) this.log.info('gateway active peer', { gateway: g.name, active: g.active || 'none', why: g.why });
       this.incumbents.set(g.name, g.active);
@@ -192,6 +194,12 @@ export class GatewayController {
       this.writeStatus(o.name, status, now);
     }
     if (failures.length) throw new Error(`peer patches failed: ${failures.join('; ')}`);
+  }
+
+  private firstSeen(name: string, now: number): number {
+    const at = this.firstSeenAt.get(name) ?? now;
+    this.firstSeenAt.set(name, at);
+    return at;
   }
 
   private writeStatus(name: string, status: GatewayStatusValue, now: number): void {

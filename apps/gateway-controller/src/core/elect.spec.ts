@@ -47,6 +47,14 @@ describe('gateway election (pure, explicit time)', () => {
     assert.match(old.election.why, /no healthy candidate \(gw-a: no health report within 7s; gw-b: no health report within 7s\)/);
   });
 
+  it('a first election waits for a preferred candidate that has not reported yet, within the window only', () => {
+    const early = judge(2_000, { 'gw-b': report(2_000) }, { leaderSinceMs: 1_000 });
+    assert.deepEqual(early.election, { active: '', why: 'waiting for the first health report of gw-a' });
+    assert.equal(judge(8_001, { 'gw-b': report(8_000) }, { leaderSinceMs: 1_000 }).election.active, 'gw-b');
+    const failover = judge(2_000, { 'gw-a': report(2_000, 3), 'gw-b': report(2_000) }, { leaderSinceMs: 1_000, incumbent: 'gw-a' });
+    assert.equal(failover.election.active, 'gw-b', 'a failover does not wait');
+  });
+
   it('Node Ready is not evidence: without a health check only an open agent stream counts', () => {
     const gateway = gatewayFixture({ healthCheck: undefined });
     const v = judgeCandidates({ gateway, nowMs: 1, leaderSinceMs: 0, reports: undefined, peers, connectedAgents: new Set(['gw-b']) });

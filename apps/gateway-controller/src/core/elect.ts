@@ -7,6 +7,7 @@ export const HEALTH_DEFAULTS = { intervalSeconds: 5, timeoutSeconds: 2, failureT
 export interface JudgeInput {
   gateway: GatewayInput;
   nowMs: number;
+  /** Start of the evidence window: when this leader started, or first saw the gateway, whichever is later. */
   leaderSinceMs: number;
   /** Candidate → latest report. */
   reports: ReadonlyMap<string, HealthEntry> | undefined;
@@ -66,7 +67,8 @@ export interface Election {
 /**
  * Picks the active gateway. Pure and stable: the incumbent stays while it is healthy, or while
  * its health is still unknown right after a leader change (no withdrawal without evidence);
- * otherwise the first healthy candidate in peerRefs order. A recovered preferred candidate does
+ * otherwise the first healthy candidate in peerRefs order — for a first election, once every
+ * candidate before it has reported or the evidence window has passed. A recovered preferred candidate does
  * not preempt a healthy incumbent — that is what keeps failover from flapping back.
  */
 export function elect(incumbent: string, verdicts: readonly CandidateVerdict[]): Election {
@@ -74,6 +76,10 @@ export function elect(incumbent: string, verdicts: readonly CandidateVerdict[]):
   if (cur && cur.state === 'healthy') return { active: cur.peer, why: `${cur.peer} active and healthy` };
   if (cur && cur.state === 'unknown') return { active: cur.peer, why: `${cur.peer} stays active until its health is known` };
   const next = verdicts.find((v) => v.state === 'healthy');
+  // With nobody active yet, a preferred candidate that has not reported yet is waited for (only
+  // within the evidence window), so the first election follows peerRefs order, not report order.
+  const waitFor = !cur && next ? verdicts.slice(0, verdicts.indexOf(next)).find((v) => v.state === 'unknown') : undefined;
+  if (waitFor) return { active: '', why: `waiting for the first health report of ${waitFor.peer}` };
   if (next) {
     const from = cur ? `; ${cur.peer} demoted: ${cur.reason}` : '';
     return { active: next.peer, why: `${next.peer} elected (first healthy candidate)${from}` };

@@ -16,6 +16,8 @@ export interface GatewayInput {
   healthCheck?: { target: string; intervalSeconds: number; timeoutSeconds: number; failureThreshold: number };
   /** status.activePeer as last written ('' when none) — the incumbent after a controller restart. */
   previousActive: string;
+  /** When this controller first saw the gateway: candidates get one evidence window from then. */
+  firstSeenMs?: number;
 }
 
 /** A WireKubePeer as the core reads it, plus the addresses of its Node. */

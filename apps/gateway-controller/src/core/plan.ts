@@ -55,7 +55,7 @@ export function planGateways(s: ControllerSnapshot): GatewayPlan {
   const gateways: GatewayOutcome[] = [];
   for (const gw of [...s.gateways].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const routes = routeVerdicts.get(gw.name) ?? { accepted: [], refused: [] };
-    const verdicts = judgeCandidates({ gateway: gw, nowMs: s.nowMs, leaderSinceMs: s.leaderSinceMs, reports: s.health.get(gw.name), peers: peerNames, connectedAgents: s.connectedAgents });
+    const verdicts = judgeCandidates({ gateway: gw, nowMs: s.nowMs, leaderSinceMs: Math.max(s.leaderSinceMs, gw.firstSeenMs ?? 0), reports: s.health.get(gw.name), peers: peerNames, connectedAgents: s.connectedAgents });
     const problems = specProblems(gw, peerNames);
     // Without routes there is nothing to carry: nobody is made active.
     const election = routes.accepted.length ? elect(gw.previousActive, verdicts) : { active: '', why: 'no usable routes' };
