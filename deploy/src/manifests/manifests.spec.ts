@@ -98,9 +98,11 @@ describe('deploy manifests (rendered with kubectl kustomize)', () => {
         assert.deepEqual(rules.get('wirekube-gateway-controller')?.sort(), [
           'get,list,watch wirekube.io/wirekubegateways',
           'get,list,watch wirekube.io/wirekubepeers',
+          'get,list,watch wirekube.io/wirekubemeshes',
+          'get,list,watch /nodes',
           'patch,update wirekube.io/wirekubegateways/status',
           'patch wirekube.io/wirekubepeers',
-          'get,list,watch,create,update,patch coordination.k8s.io/leases',
+          'get,create,update coordination.k8s.io/leases',
         ].sort());
         assert.equal(rules.get('wirekube-relay'), undefined);
         const all = [...rules.values()].flat().join('\n');
