@@ -123,6 +123,15 @@ describe('StunServer', () => {
     assert.deepEqual({ ...server.stats }, { requests: 1, responses: 1, errorResponses: 0, malformed: 1, notStun: 2, ignored: 1, sendFailures: 0 });
   });
 
+  it('does not claim a wildcard address as RESPONSE-ORIGIN unless one is advertised', async () => {
+    const sent: Buffer[] = [];
+    const port = { local: { ip: '0.0.0.0', port: 3478 }, send: async (d: Uint8Array) => void sent.push(Buffer.from(d)), onMessage: () => () => {}, close: async () => {} };
+    const req = encodeStun(bindingRequest({ transactionId: tid }));
+    new StunServer({ sockets: { primary: port } }).handle('primary', req, { ip: '203.0.113.9', port: 1 });
+    new StunServer({ sockets: { primary: port }, advertise: { primary: { ip: '198.51.100.9', port: 3478 } } }).handle('primary', req, { ip: '203.0.113.9', port: 1 });
+    assert.deepEqual(sent.map((b) => findAttribute(decodeStun(b), 'response-origin')?.address), [undefined, { ip: '198.51.100.9', port: 3478 }]);
+  });
+
   it('survives a source address the codec cannot encode', () => {
     server.handle('primary', encodeStun(bindingRequest({ transactionId: tid })), { ip: 'not-an-ip', port: 1 });
     assert.equal(server.stats.sendFailures, 1);

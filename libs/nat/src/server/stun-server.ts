@@ -156,18 +156,21 @@ export class StunServer {
       to = responseAddress.address;
     }
 
-    const origin = this.address(sendFrom)!;
-    const other = this.fullGrid ? this.address(slotAt(1 - ipIdx, 1 - portIdx)) : undefined;
+    // A wildcard-bound socket without an advertised address does not know its own address:
+    // claiming 0.0.0.0 as RESPONSE-ORIGIN would mislead clients, so say nothing.
+    const known = (a: TransportAddress | undefined) => (a && a.ip !== '0.0.0.0' && a.ip !== '::' ? a : undefined);
+    const origin = known(this.address(sendFrom));
+    const other = this.fullGrid ? known(this.address(slotAt(1 - ipIdx, 1 - portIdx))) : undefined;
     const attributes: StunAttribute[] = isModern(req)
       ? [
           { kind: 'xor-mapped-address', address: from },
           { kind: 'mapped-address', address: from },
-          { kind: 'response-origin', address: origin },
+          ...(origin ? [{ kind: 'response-origin' as const, address: origin }] : []),
           ...(other ? [{ kind: 'other-address' as const, address: other }] : []),
         ]
       : [
           { kind: 'mapped-address', address: from },
-          { kind: 'source-address', address: origin },
+          ...(origin ? [{ kind: 'source-address' as const, address: origin }] : []),
           ...(other ? [{ kind: 'changed-address' as const, address: other }] : []),
         ];
     return { reply: { ...req, cls: StunClass.SuccessResponse, attributes: [...attributes, ...this.software()] }, sendFrom, to };
