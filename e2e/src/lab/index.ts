@@ -34,6 +34,12 @@
  * hosts .100+; public sites put nodes straight on the internet at 198.18.i.10+; a carrier NAT's
  * subscriber link is 100.64.i.0/24. Outside mocha use `await Lab.up(spec)` … `await lab.down()`.
  *
+ * NAT types (see {@link NatType}): public, port-restricted, address-restricted, full-cone,
+ * symmetric (random ports), symmetric-sequential (+1 per new mapping from 20000), udp-blocked;
+ * `carrier` adds a carrier NAT in front (double NAT). `useLab` clears faults and flushes NAT state
+ * after every test (opt out with `flushNatBetweenTests: false`). Independent measuring tools:
+ * `startReflector` + `observeNat` + `classifyObservation`, `listenUdp` / `sendUdp`.
+ *
  * Suites inside the e2e project must import this module by relative path (`../../lab`): the Nx
  * boundary lint rejects a project importing itself through its own alias. Other projects (bench,
  * demo) use `@wirekube/lab`.
