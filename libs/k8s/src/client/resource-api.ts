@@ -135,11 +135,9 @@ export interface KubeLease extends KubeObject {
 /** Leases in one namespace over CoordinationV1Api. */
 export function leaseApi(kc: KubeConfig, namespace: string): ResourceApi<KubeLease> {
   const api = kc.makeApiClient(CoordinationV1Api);
-  // The typed client wants Date objects for MicroTime fields.
-  const typed = (l: KubeLease) => {
-    const s = l.spec ?? {};
-    return { ...l, spec: { ...s, acquireTime: s.acquireTime ? new Date(s.acquireTime) : undefined, renewTime: s.renewTime ? new Date(s.renewTime) : undefined } } as never;
-  };
+  // client-node passes MicroTime fields through untouched (V1MicroTime is not in its type map),
+  // so the RFC 3339 strings with microseconds the API server requires go out as written.
+  const typed = (l: KubeLease) => l as never;
   return {
     path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
     list: (o = {}) =>

@@ -46,6 +46,7 @@ describe('Lease leader election against the API test double', () => {
     const lease = await api.get('wirekube-test');
     assert.equal(lease?.spec?.holderIdentity, 'b');
     assert.equal(lease?.spec?.leaseTransitions, 1);
+    assert.match(lease?.spec?.renewTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/, 'MicroTime as the API server parses it');
     // a comes back and finds b holding a fresh lease.
     assert.equal(await a.tryAcquireOrRenew(), false);
     assert.deepEqual(events, ['a leads', 'b leads', 'a stops']);
