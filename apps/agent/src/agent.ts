@@ -74,6 +74,7 @@ export class Agent {
   private node?: NodeFacts;
   private applied = false;
   private natAttempt = 0;
+  private natProbing = false;
   private meshMissingLogs = 0;
   private statsTimer?: ReturnType<Clock['setTimeout']>;
   private closed = false;
@@ -158,7 +159,7 @@ export class Agent {
       this.relay = d.openRelay(mesh);
       this.relay?.onChange(() => this.reconciler.kick());
     }
-    if (!this.state.nat && this.natAttempt === 0) void this.probeNat(mesh);
+    if (!this.state.nat && !this.natProbing) void this.probeNat(mesh);
 
     const ownObj = d.api.peers().find((p) => p.metadata?.name === d.nodeName);
     const others = view.peers.filter((p) => p.name !== d.nodeName);
@@ -279,6 +280,7 @@ export class Agent {
   }
 
   private async probeNat(mesh: MeshConfig): Promise<void> {
+    this.natProbing = true;
     while (!this.closed && !this.state.nat) {
       try {
         this.state.nat = await this.d.probeNat(mesh);
@@ -290,6 +292,7 @@ export class Agent {
         await new Promise<void>((r) => this.d.clock.setTimeout(r, wait));
       }
     }
+    this.natProbing = false;
   }
 
   /** Reads WireGuard counters and offers the status to the rate-limited writer. */

@@ -84,7 +84,7 @@ export class IpHostNet implements HostNet {
       out = await this.ip(['-j', '-4', 'route', 'show', 'table', String(table)]);
     } catch (err) {
       // An empty table does not exist yet for some iproute2 versions.
-      if (/table id value is invalid|No such file/.test(String(err))) return [];
+      if (/FIB table does not exist|table id value is invalid/.test(String(err))) return [];
       throw err;
     }
     return (JSON.parse(out || '[]') as IpRouteJson[]).map((r) => ({

@@ -92,7 +92,7 @@ runService({
     await mkdir(dirname(config.adminSocket), { recursive: true });
     await rm(config.adminSocket, { force: true });
     await grpc.listen(`unix:${config.adminSocket}`);
-    logger.info('agent running', { node: config.nodeName, mesh: config.meshName, adminSocket: config.adminSocket });
+    logger.info('agent running', { pid: process.pid, node: config.nodeName, mesh: config.meshName, adminSocket: config.adminSocket });
     setReady(true);
     onShutdown(async () => {
       // WireGuard, routes and rules stay: the next agent re-adopts them without an outage.

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { useLab } from '../../lab';
+import { bundleAgent, getPeers, meshIpOf, startMeshNode, startMeshServices, type MeshNode, type MeshServices, type PeerObject } from './mesh-lab';
+
+/**
+ * The agent end to end: four sites (public, port-restricted cone, symmetric, UDP-blocked), two
+ * nodes each; the API stand-in, relay, STUN servers, and per node wireguard-go, stun-probe and the
+ * agent all run as separate processes. Every pair must ping over WireGuard and every WireKubePeer
+ * must report Connected; then an agent restart must keep (most of) the traffic flowing.
+ */
+describe('agent: relay-first mesh across NAT types', function () {
+  this.timeout(240_000);
+  const lab = useLab(
+    {
+      sites: [
+        { name: 'pub', nat: 'public', nodes: ['p1', 'p2'] },
+        { name: 'prc', nat: 'port-restricted', nodes: ['c1', 'c2'] },
+        { name: 'sym', nat: 'symmetric', nodes: ['s1', 's2'] },
+        { name: 'blk', nat: 'udp-blocked', nodes: ['u1', 'u2'] },
+      ],
+    },
+    { hookTimeoutMs: 60_000, flushNatBetweenTests: false },
+  );
+  const names = ['p1', 'p2', 'c1', 'c2', 's1', 's2', 'u1', 'u2'];
+  let services: MeshServices;
+  let nodes: MeshNode[] = [];
+  let ips = new Map<string, string>();
+
+  /** Resolves when `check` returns a value; polls (the lab offers no event for "ping works"). */
+  async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await check();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const ping = (from: string, ip: string, args = ['-c1', '-W1']) => lab().host(from).exec(['ping', '-n', '-q', ...args, ip], { allowFail: true });
+  const failingPairs = async () => {
+    const results = await Promise.all(names.flatMap((a) => names.filter((b) => b !== a).map(async (b) => ((await ping(a, ips.get(b)!)).code === 0 ? undefined : `${a}→${b}`))));
+    return results.filter((x): x is string => x !== undefined);
+  };
+
+  it('joins every node, pings every pair over WireGuard, and every WireKubePeer reports Connected', async () => {
+    const [agentBin, started] = await Promise.all([bundleAgent(), startMeshServices(lab())]);
+    services = started;
+    const t0 = Date.now();
+    nodes = await Promise.all(names.map((n) => startMeshNode(lab(), services, lab().host(n), agentBin)));
+    const peers = await until('8 WireKubePeers with mesh addresses', 60_000, async () => {
+      const ps = await getPeers(services);
+      return ps.length === names.length && ps.every((p) => meshIpOf(p)) ? ps : undefined;
+    });
+    ips = new Map(peers.map((p) => [p.metadata.name, meshIpOf(p)!]));
+    assert.equal(new Set(ips.values()).size, names.length, 'mesh addresses are unique');
+    for (const p of peers) assert.deepEqual(p.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`), [`Node/${p.metadata.name}`]);
+
+    let lastFailing: string[] = [];
+    await until('all pairs to ping', 90_000, async () => {
+      lastFailing = await failingPairs();
+      return lastFailing.length === 0 ? true : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; still failing: ${lastFailing.join(' ')}`);
+    });
+    const allPairsMs = Date.now() - t0;
+
+    const connected = await until('every WireKubePeer Connected', 60_000, async () => {
+      const ps = await getPeers(services);
+      return ps.every((p) => p.status?.connected === true) ? ps : undefined;
+    });
+    const byName = new Map<string, PeerObject>(connected.map((p) => [p.metadata.name, p]));
+    assert.equal(byName.get('s1')?.status?.natType, 'symmetric');
+    assert.equal(byName.get('u1')?.status?.natType, 'udp-blocked');
+    assert.equal(byName.get('p1')?.status?.natType, 'open');
+    assert.match(byName.get('p1')?.spec.endpoint ?? '', /^198\.18\.1\.10:51822$/, 'a public node publishes its endpoint');
+    for (const p of connected) assert.deepEqual(p.status?.pathSummary, { direct: 0, relay: 7, none: 0 }, p.metadata.name);
+    const table = await services.kubectl(['get', 'wkpeer']);
+    assert.match(table, /s1\s+\S+\s+.*true\s+symmetric/, table);
+    process.stdout.write(`      agent start → all ${names.length * (names.length - 1)} pairs ping: ${allPairsMs} ms\n${table}`);
+  });
+
+  it('re-adopts the data plane on an agent restart: traffic keeps flowing through it', async () => {
+    assert.ok(ips.size, 'needs the mesh from the previous test');
+    const c1 = nodes.find((n) => n.name === 'c1')!;
+    // 10 pps for 15 s from c1 to s1 while c1's agent restarts (its relay proxy restarts with it).
+    const flow = ping('c1', ips.get('s1')!, ['-c150', '-i0.1', '-W1']);
+    await new Promise((r) => setTimeout(r, 1000));
+    await c1.agent.restart();
+    await c1.agent.waitForOutput(new RegExp(`"agent running","service":"agent","pid":${c1.agent.pid}`), 30_000);
+    const r = await flow;
+    const m = /(\d+) packets transmitted, (\d+) received/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    const lost = Number(m[1]) - Number(m[2]);
+    process.stdout.write(`      agent restart at 10 pps: ${lost}/${m[1]} packets lost\n`);
+    assert.ok(lost < 120, `lost ${lost} of ${m[1]}: the mesh did not come back\n${c1.agent.tail(80)}`);
+    assert.deepEqual(await failingPairs(), [], 'every pair pings after the restart');
+  });
+});
