@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { KEY_BYTES, NONCE_BYTES, RELAY_PROTOCOL_VERSION, verifyProof } from '@wirekube/relay-core';
 import type { ClientMessage, Endpoint, ServerMessage } from '@wirekube/proto';
@@ -15,8 +16,8 @@ export const MAX_PRESENCE_FILTER = 65_536;
 /** Control-session settings. */
 export interface ControlSessionOptions {
   replicaId: string;
-  /** The relay's static X25519 key pair (raw 32 bytes each). */
-  relayPrivateKey: Buffer;
+  /** The relay's static X25519 private key (imported once) and raw public key. */
+  relayPrivateKey: KeyObject;
   relayPublicKey: Buffer;
   /** Hello and Proof must both arrive within this many ms of the stream opening. */
   handshakeTimeoutMs: number;

@@ -59,6 +59,7 @@ export function serveDataConnection(socket: Socket, deps: DataChannelDeps, opts:
     return;
   }
   let entry: PeerEntry | undefined;
+  let lastDst: PeerEntry | undefined;
   let closing = false;
 
   const link: DataPort & DataSink = {
@@ -111,7 +112,13 @@ export function serveDataConnection(socket: Socket, deps: DataChannelDeps, opts:
     if (type === FrameType.Send) {
       counters.framesIn++;
       counters.bytesIn += payload.length - KEY_BYTES;
-      forwarder.forward(entry, payload.toString('latin1', 0, KEY_BYTES), payload.subarray(KEY_BYTES));
+      // Consecutive frames usually go to the same peer: compare the key bytes in place instead of
+      // building a lookup string per frame. The cached entry is re-checked for being closed.
+      if (lastDst === undefined || lastDst.closed || payload.compare(lastDst.key, 0, KEY_BYTES, 0, KEY_BYTES) !== 0) {
+        lastDst = table.get(payload.toString('latin1', 0, KEY_BYTES));
+        if (!lastDst) return forwarder.forwardTo(entry, undefined, payload);
+      }
+      forwarder.forwardTo(entry, lastDst, payload.subarray(KEY_BYTES));
     } else if (type === FrameType.Ping) {
       socket.write(encodeFrame(FrameType.Pong, payload));
     } else {

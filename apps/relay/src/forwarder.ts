@@ -1,6 +1,6 @@
-import { FrameType, writeAddressed, addressedFrameBytes } from '@wirekube/relay-core';
+import { FrameType, writeAddressed } from '@wirekube/relay-core';
 import type { RelayCounters } from './relay-stats';
-import type { PeerEntry, QueuedDatagram, SessionTable } from './session-table';
+import { QUEUE_ITEM_OVERHEAD, type PeerEntry, type QueuedDatagram, type SessionTable } from './session-table';
 
 /** The write side of a registered data connection, as the forwarder sees it. */
 export interface DataSink {
@@ -50,13 +50,17 @@ export class Forwarder {
    * `dstKeyId`. Unknown destinations and full queues are dropped and counted, never thrown.
    */
   forward(src: PeerEntry, dstKeyId: string, data: Buffer): void {
-    const dst = this.table.get(dstKeyId);
-    if (!dst) return this.counters.drop('unknown-destination');
+    this.forwardTo(src, this.table.get(dstKeyId), data);
+  }
+
+  /** {@link forward} with the destination already looked up (undefined: unknown). */
+  forwardTo(src: PeerEntry, dst: PeerEntry | undefined, data: Buffer): void {
+    if (!dst || dst.closed) return this.counters.drop('unknown-destination');
     if (this.queuedBytes + data.length > this.opts.maxQueuedBytes) return this.counters.drop('relay-overload');
     const sink = dst.data as (DataSink & object) | undefined;
     // A datagram that will wait is copied, so it does not pin the sender's whole receive chunk.
     const waits = !sink || sink.backlogged();
-    const item: QueuedDatagram = { src: src.key, data: waits ? Buffer.from(data) : data };
+    const item: QueuedDatagram = { src: src.key, data: waits ? Buffer.from(data) : data, cost: data.length + QUEUE_ITEM_OVERHEAD };
     const before = dst.queue.bytes;
     const r = dst.queue.enqueue(src.keyId, item);
     this.queuedBytes += dst.queue.bytes - before;
@@ -81,7 +85,7 @@ export class Forwarder {
       const before = dst.queue.bytes;
       dst.queue.drain((d) => {
         batch.push(d);
-        bytes += addressedFrameBytes(d.data.length);
+        bytes += d.cost;
         return bytes < this.opts.batchBytes;
       });
       this.queuedBytes -= before - dst.queue.bytes;

@@ -16,6 +16,8 @@ import { ControlSession, type IncomingPunch } from '@wirekube/relay-client';
 import { CandidateKind, RelayControlClient, type PunchAnswer } from '@wirekube/proto';
 import { systemClock } from '@wirekube/util';
 import { checkHealth } from '@wirekube/runtime';
+import { Registry } from 'prom-client';
+import { registerRelayMetrics } from './relay-metrics';
 import { startTestRelay, testAgent, until, type TestRelay } from './testing/relay-harness';
 
 type Agent = ReturnType<typeof testAgent>;
@@ -221,6 +223,11 @@ describe('relay control channel, scale-out and abuse (real TCP + gRPC on loopbac
     rogue.sock.write(header);
     await until(() => rogue.errors.includes('oversized'), 'rogue told oversized');
     assert.equal(r.server.counters.dropped('oversized'), 1);
+    const registry = new Registry();
+    registerRelayMetrics(registry, r.server);
+    const text = await registry.metrics();
+    assert.match(text, /^wirekube_relay_drops_total\{reason="unknown-destination"\} 50$/m);
+    assert.match(text, /^wirekube_relay_drops_total\{reason="oversized"\} 1$/m);
     let got = 0;
     b.client.onDatagram(() => got++);
     a.client.send(b.keys.publicKey, Buffer.from('x'));

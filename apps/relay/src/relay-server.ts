@@ -1,7 +1,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ServerDuplexStream, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { publicKeyOf, type FairQueueLimits } from '@wirekube/relay-core';
+import { privateKeyFromRaw, publicKeyOf, type FairQueueLimits } from '@wirekube/relay-core';
 import type { ClientMessage, Endpoint, FilteringProbeRequest, FilteringProbeResponse, RelayControlServer, RelayStats, ServerMessage, StatsRequest } from '@wirekube/proto';
 import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { runControlSession } from './control-session';
@@ -86,7 +86,7 @@ export class RelayServer {
     this.prober = new FilteringProber(this.table, deps.probeSockets, deps.clock, opts.probesPerSecond);
     const sessionOpts = {
       replicaId: opts.replicaId,
-      relayPrivateKey: opts.privateKey,
+      relayPrivateKey: privateKeyFromRaw(opts.privateKey),
       relayPublicKey: this.publicKey,
       handshakeTimeoutMs: opts.handshakeTimeoutMs,
       presence: opts.presence,

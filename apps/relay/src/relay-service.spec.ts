@@ -5,6 +5,8 @@ import { encodeAddressed, encodeRegister, FrameDecoder, FrameType, generateRawKe
 import { ControlSession, DataChannel, RelayClientError } from '@wirekube/relay-client';
 import { RelayControlClient } from '@wirekube/proto';
 import { systemClock } from '@wirekube/util';
+import { Registry } from 'prom-client';
+import { registerRelayMetrics } from './relay-metrics';
 import { startTestRelay, testAgent, until, type TestRelay } from './testing/relay-harness';
 
 type Agent = ReturnType<typeof testAgent>;
@@ -48,6 +50,14 @@ describe('relay service (real TCP + gRPC on loopback)', function () {
     const stats = relay.server.stats();
     assert.equal(stats.sessions, 2);
     assert.equal(stats.framesForwarded, 501);
+    // The same counters, as Prometheus scrapes them.
+    const registry = new Registry();
+    registerRelayMetrics(registry, relay.server);
+    const text = await registry.metrics();
+    assert.match(text, /^wirekube_relay_sessions 2$/m);
+    assert.match(text, /^wirekube_relay_frames_forwarded_total 501$/m);
+    assert.match(text, /^wirekube_relay_frames_received_total 501$/m);
+    assert.match(text, /^wirekube_relay_queue_depth_max 0$/m);
   });
 
   it('refuses a control session that cannot prove the key, and the owner keeps working', async () => {

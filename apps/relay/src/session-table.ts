@@ -6,6 +6,8 @@ import type { RelayCounters } from './relay-stats';
 export interface QueuedDatagram {
   src: Buffer;
   data: Buffer;
+  /** Bytes charged against the queue: the datagram plus the frame overhead. */
+  cost: number;
 }
 
 /** How the table reaches a control session (the gRPC stream). */
@@ -29,7 +31,7 @@ export interface PresenceListener {
 }
 
 /** Frame overhead charged per queued datagram (header + key), so tiny frames still cost. */
-const QUEUE_ITEM_OVERHEAD = 37;
+export const QUEUE_ITEM_OVERHEAD = 37;
 
 /**
  * One proven peer on this replica: created when its control session proves possession of the key,
@@ -52,7 +54,7 @@ export class PeerEntry {
     limits: FairQueueLimits,
   ) {
     this.keyId = key.toString('latin1');
-    this.queue = new FairQueue<QueuedDatagram>(limits, (d) => d.data.length + QUEUE_ITEM_OVERHEAD);
+    this.queue = new FairQueue<QueuedDatagram>(limits, (d) => d.cost);
   }
 }
 

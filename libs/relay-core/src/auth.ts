@@ -58,8 +58,8 @@ function mac(shared: Buffer, nonce: Uint8Array): Buffer {
 }
 
 /** Shared secret; throws RelayAuthError("auth-failed") for keys OpenSSL rejects (low order). */
-function shared(privateRaw: Uint8Array, publicRaw: Uint8Array): Buffer {
-  const priv = privateKeyFromRaw(privateRaw);
+function shared(privateKey: Uint8Array | KeyObject, publicRaw: Uint8Array): Buffer {
+  const priv = privateKey instanceof Uint8Array ? privateKeyFromRaw(privateKey) : privateKey;
   const pub = publicKeyFromRaw(publicRaw);
   try {
     return diffieHellman({ privateKey: priv, publicKey: pub });
@@ -72,15 +72,16 @@ function shared(privateRaw: Uint8Array, publicRaw: Uint8Array): Buffer {
  * The agent's answer to a challenge: proves it holds `agentPrivate` to the relay whose public key
  * is `relayPublic`. Throws RelayAuthError on malformed keys.
  */
-export function computeProof(agentPrivate: Uint8Array, relayPublic: Uint8Array, nonce: Uint8Array): Buffer {
+export function computeProof(agentPrivate: Uint8Array | KeyObject, relayPublic: Uint8Array, nonce: Uint8Array): Buffer {
   return mac(shared(agentPrivate, relayPublic), nonce);
 }
 
 /**
  * True when `proof` shows possession of the private key of `agentPublic` for this `nonce`.
  * Never throws: malformed or low-order keys and proofs of the wrong length are simply false.
+ * `relayPrivate` may be a KeyObject from {@link privateKeyFromRaw}, imported once by a busy relay.
  */
-export function verifyProof(relayPrivate: Uint8Array, agentPublic: Uint8Array, nonce: Uint8Array, proof: Uint8Array): boolean {
+export function verifyProof(relayPrivate: Uint8Array | KeyObject, agentPublic: Uint8Array, nonce: Uint8Array, proof: Uint8Array): boolean {
   if (agentPublic.length !== KEY_BYTES || proof.length !== 32 || nonce.length !== NONCE_BYTES) return false;
   let expected: Buffer;
   try {

@@ -74,7 +74,8 @@ export const FrameType = {
 /** A frame type value. */
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
-const KNOWN_TYPES = new Set<number>(Object.values(FrameType));
+const FIRST_TYPE = FrameType.Register;
+const LAST_TYPE = FrameType.Error;
 const REGISTER_BYTES = REGISTER_MAGIC.length + 1 + KEY_BYTES + KEY_BYTES;
 
 /** Payload of a REGISTER frame. */
@@ -205,7 +206,7 @@ export class FrameDecoder {
       while (buf.length - off >= FRAME_HEADER_BYTES) {
         const type = buf[off]!;
         const len = buf.readUInt32BE(off + 1);
-        if (!KNOWN_TYPES.has(type)) throw new RelayProtocolError('unknown-frame-type', `unknown frame type 0x${type.toString(16)}`);
+        if (type < FIRST_TYPE || type > LAST_TYPE) throw new RelayProtocolError('unknown-frame-type', `unknown frame type 0x${type.toString(16)}`);
         if (len > this.maxPayload) throw new RelayProtocolError('oversized', `frame payload ${len} bytes exceeds ${this.maxPayload}`);
         if ((type === FrameType.Send || type === FrameType.Recv) && len < KEY_BYTES) {
           throw new RelayProtocolError('short-frame', `addressed frame of ${len} bytes has no room for a key`);
