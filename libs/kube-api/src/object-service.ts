@@ -9,7 +9,8 @@ import type { Clock } from '@wirekube/util';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound, unsupportedMediaType } from './api-error';
 import { isJsonObject, jsonEqual } from './json-util';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from './patch';
-import { typeKey, typesFromCrd, type ResourceType } from './resource-types';
+import { CRD_KEY, installCrd, prepareCrd, uninstallCrd } from './crd-lifecycle';
+import { typeKey, type ResourceType } from './resource-types';
 import { admitObject } from './schema-admission';
 import type { Meta, Obj, ObjectStore } from './store';
 
@@ -30,7 +31,6 @@ export interface WriteResult {
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const CRD_KEY = 'customresourcedefinitions.apiextensions.k8s.io/v1';
 
 const ref = (t: ResourceType, name: string) => ({ group: t.group, kind: t.kind, plural: t.plural, name });
 
@@ -63,10 +63,10 @@ export class ObjectService {
     delete obj.metadata.deletionTimestamp;
     if (t.statusSubresource && t.custom) delete obj.status;
     const warnings = this.admit(t, obj, opts.fieldValidation);
-    if (t.group === 'apiextensions.k8s.io') this.prepareCrd(obj);
+    if (typeKey(t) === CRD_KEY) prepareCrd(this.store, obj, this.now());
     if (opts.dryRun) return { object: obj, warnings };
     const stored = this.store.create(t, obj);
-    this.afterWrite(t, stored);
+    if (typeKey(t) === CRD_KEY) installCrd(this.store, stored);
     return { object: this.store.get(t, stored.metadata.namespace, stored.metadata.name) ?? stored, warnings };
   }
 
@@ -156,11 +156,11 @@ export class ObjectService {
     }
     next.metadata.resourceVersion = cur.metadata.resourceVersion;
     const warnings = this.admit(t, next, opts.fieldValidation);
-    if (t.group === 'apiextensions.k8s.io') this.prepareCrd(next);
+    if (typeKey(t) === CRD_KEY) prepareCrd(this.store, next, this.now());
     if (jsonEqual(cur, next) || opts.dryRun) return { object: opts.dryRun ? next : cur, warnings };
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) return { object: this.removeNow(t, next, false), warnings };
     const stored = this.store.update(t, next);
-    this.afterWrite(t, stored);
+    if (typeKey(t) === CRD_KEY) installCrd(this.store, stored);
     return { object: this.store.get(t, stored.metadata.namespace, stored.metadata.name) ?? stored, warnings };
   }
 
@@ -176,7 +176,7 @@ export class ObjectService {
 
   private removeNow(t: ResourceType, obj: Obj, orphan: boolean): Obj {
     const removed = this.store.remove(t, obj.metadata.namespace, obj.metadata.name) ?? obj;
-    if (typeKey(t) === CRD_KEY) this.uninstallCrd(removed);
+    if (typeKey(t) === CRD_KEY) uninstallCrd(this.store, removed);
     if (t.kind === 'Namespace' && t.group === '') this.deleteNamespaceContents(removed.metadata.name);
     this.collectDependents(removed.metadata.uid, orphan);
     return removed;
@@ -203,44 +203,6 @@ export class ObjectService {
   private deleteNamespaceContents(ns: string): void {
     for (const [t, o] of [...this.store.entries()]) {
       if (t.namespaced && o.metadata.namespace === ns && this.store.get(t, ns, o.metadata.name)) this.removeNow(t, o, false);
-    }
-  }
-
-  /** Validates a CRD object and fills its status the way a healthy API server would. */
-  private prepareCrd(obj: Obj): void {
-    const parsed = typesFromCrd(obj);
-    if ('error' in parsed) throw invalid({ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', name: obj.metadata.name }, [{ reason: 'FieldValueInvalid', field: 'spec', message: `Invalid value: "object": ${parsed.error}` }]);
-    for (const nt of parsed.types) {
-      const clash = this.store.allTypes().find((x) => x.group === nt.group && x.version === nt.version && x.plural === nt.plural && x.kind !== nt.kind);
-      if (clash) throw badRequest(`resource ${nt.plural}.${nt.group} is already served with kind ${clash.kind}`);
-    }
-    const spec = obj.spec as { names: unknown; versions: Array<{ name: string; storage: boolean }> };
-    const since = (obj.status as { conditions?: Array<{ lastTransitionTime: string }> } | undefined)?.conditions?.[0]?.lastTransitionTime ?? this.now();
-    const cond = (type: string, reason: string, message: string) => ({ type, status: 'True', reason, message, lastTransitionTime: since });
-    obj.status = {
-      acceptedNames: spec.names,
-      storedVersions: spec.versions.filter((v) => v.storage).map((v) => v.name),
-      conditions: [cond('NamesAccepted', 'NoConflicts', 'no conflicts found'), cond('Established', 'InitialNamesAccepted', 'the initial names have been accepted')],
-    };
-  }
-
-  private afterWrite(t: ResourceType, obj: Obj): void {
-    if (typeKey(t) !== CRD_KEY) return;
-    const parsed = typesFromCrd(obj);
-    if ('error' in parsed) return;
-    const group = (obj.spec as { group: string }).group;
-    for (const old of this.store.allTypes()) {
-      if (old.custom && old.group === group && old.plural === parsed.types[0]?.plural && !parsed.types.some((n) => n.version === old.version)) this.store.removeType(old);
-    }
-    for (const nt of parsed.types) this.store.addType(nt);
-  }
-
-  private uninstallCrd(crd: Obj): void {
-    const parsed = typesFromCrd(crd);
-    if ('error' in parsed) return;
-    for (const nt of parsed.types) {
-      const t = this.store.findType(nt.group, nt.version, nt.plural);
-      if (t) this.store.removeType(t);
     }
   }
 

@@ -6,6 +6,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Clock, Logger, TimerHandle } from '@wirekube/util';
 import { errorMessage } from '@wirekube/util';
+import { CRD_KEY } from './crd-lifecycle';
 import { typeKey, typesFromCrd } from './resource-types';
 import type { Obj, ObjectStore } from './store';
 
@@ -24,7 +25,7 @@ export function loadSnapshot(store: ObjectStore, path: string): boolean {
     throw err;
   }
   const snap = JSON.parse(text) as Snapshot;
-  const crds = snap.objects.filter((o) => o.type === 'customresourcedefinitions.apiextensions.k8s.io/v1');
+  const crds = snap.objects.filter((o) => o.type === CRD_KEY);
   for (const c of crds) {
     const parsed = typesFromCrd(c.object);
     if ('types' in parsed) parsed.types.forEach((t) => store.addType(t));
