@@ -81,6 +81,26 @@ describe('EpermSafeUdpSocket', () => {
     assert.equal(r.s.stats().recreations, 0);
   });
 
+  it('works unconnected (sendto) when no remote is fixed, with the same recovery', async () => {
+    const net = new FakeUdpNetwork();
+    const clock = new FakeClock(0);
+    const rx = net.factory();
+    await rx.bind(9000, '127.0.0.1');
+    const got: string[] = [];
+    rx.onMessage((d) => got.push(d.toString()));
+    const s = new EpermSafeUdpSocket({ factory: net.factory, localAddress: '0.0.0.0', localPort: 7000, clock, rng: seededRng(2), recreateBackoff: { initialMs: 50, maxMs: 50, jitter: 0 } });
+    await s.open();
+    assert.equal(await s.send(Buffer.from('x'), { address: '127.0.0.1', port: 9000 }), true);
+    net.failSends(7000, 'EPERM');
+    assert.equal(await s.send(Buffer.from('y'), { address: '127.0.0.1', port: 9000 }), false);
+    net.heal(7000);
+    await clock.advance(50);
+    assert.equal(await s.send(Buffer.from('z'), { address: '127.0.0.1', port: 9000 }), true);
+    assert.deepEqual(got, ['x', 'z']);
+    assert.deepEqual(net.binds, ['127.0.0.1:9000', '0.0.0.0:7000', '0.0.0.0:7000']);
+    s.close();
+  });
+
   it('sends through a connected real socket on loopback', async () => {
     const rx = createSocket('udp4');
     rx.bind(0, '127.0.0.1');
