@@ -44,6 +44,9 @@ describe('Informer against the API test double', () => {
     c.server.endWatches();
     await until(() => seen.includes('add:c') && seen.includes('delete:b'), 'the relist');
     assert.deepEqual(seen.slice(0, 3), ['add:a', 'add:b', 'update:a']);
+    await until(() => c.server.openWatches >= 1, 'the new watch');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(c.server.openWatches, 1, 'a restarted informer holds exactly one watch');
     assert.deepEqual(inf.list().map((p) => p.metadata?.name).sort(), ['a', 'c']);
     assert.equal(inf.get('a')?.spec.endpoint, '192.0.2.1:51822');
     inf.stop();

@@ -45,6 +45,8 @@ export class Informer<T extends KubeObject> {
   private resourceVersion = '';
   private synced = false;
   private stopped = true;
+  /** Bumped by stop(): callbacks of a watch from an earlier start are ignored. */
+  private epoch = 0;
   private failures = 0;
   private abort?: AbortController;
   private timer?: TimerHandle;
@@ -93,6 +95,7 @@ export class Informer<T extends KubeObject> {
   /** Stops watching; the cache keeps its last contents. */
   stop(): void {
     this.stopped = true;
+    this.epoch++;
     this.abort?.abort();
     if (this.timer) this.opts.clock.clearTimeout(this.timer);
     if (this.resyncTimer) this.opts.clock.clearTimeout(this.resyncTimer);
@@ -100,9 +103,10 @@ export class Informer<T extends KubeObject> {
 
   private async relist(): Promise<void> {
     if (this.stopped) return;
+    const epoch = this.epoch;
     try {
       const l = await this.opts.api.list(this.opts.listOptions);
-      if (this.stopped) return;
+      if (epoch !== this.epoch) return;
       this.replace(l.items);
       this.resourceVersion = l.resourceVersion;
       this.failures = 0;
@@ -112,12 +116,13 @@ export class Informer<T extends KubeObject> {
       }
       await this.watch();
     } catch (err) {
-      this.retry('list failed', err, () => this.relist());
+      if (epoch === this.epoch) this.retry('list failed', err, () => this.relist());
     }
   }
 
   private async watch(): Promise<void> {
     if (this.stopped) return;
+    const epoch = this.epoch;
     const base = this.opts.watchTimeoutSeconds ?? 300;
     const query = {
       resourceVersion: this.resourceVersion,
@@ -130,6 +135,7 @@ export class Informer<T extends KubeObject> {
       this.opts.api.path,
       query,
       (type, obj: T & { code?: number }) => {
+        if (epoch !== this.epoch) return;
         if (type === 'ERROR') {
           expired = obj.code === 410;
           if (!expired) this.logger.warn('watch error event', { status: obj.code });
@@ -140,7 +146,7 @@ export class Informer<T extends KubeObject> {
         if (rv) this.resourceVersion = rv;
       },
       (err: unknown) => {
-        if (this.stopped) return;
+        if (epoch !== this.epoch) return;
         if (err && (err as { name?: string }).name !== 'AbortError') this.retry('watch failed', err, () => this.relist());
         else if (expired) void this.relist();
         else void this.watch().catch((e) => this.retry('watch failed', e, () => this.relist()));
