@@ -18,6 +18,16 @@ const SITES: { name: string; nat: LabNat; want: Partial<DiscoveryReport> }[] = [
 
 const OURS = 3478;
 const COTURN = 3490;
+const COTURN_PLAIN = 3494;
+
+// Without RFC 5780 (coturn --no-rfc5780 on two IPs), discovery compares the two servers' views:
+// mapping is still found, filtering is unknown and planned as the most restrictive.
+const FALLBACK: Record<string, Partial<DiscoveryReport>> = {
+  prc: { method: 'multi-server', type: 'port-restricted-cone', mapping: 'endpoint-independent', filtering: 'unknown' },
+  fullcone: { method: 'multi-server', type: 'port-restricted-cone', mapping: 'endpoint-independent', filtering: 'unknown' },
+  sym: { method: 'multi-server', type: 'symmetric', mapping: 'address-dependent', filtering: 'unknown' },
+  seq: { method: 'multi-server', type: 'symmetric', allocation: 'sequential', allocationDelta: 1 },
+};
 
 describe('lab: NAT behaviour discovery against every lab NAT type', function () {
   this.timeout(60_000);
@@ -29,12 +39,16 @@ describe('lab: NAT behaviour discovery against every lab NAT type', function () 
     const [a] = stun.addrs;
     const ours = await startLabStunServer(stun, OURS);
     const coturn = await startCoturn(stun, COTURN);
+    const plain = await startCoturn(stun, COTURN_PLAIN, true);
     // One server at a time, every site at once (each site has its own router).
     for (const [server, port] of [['ours', OURS], ['coturn', COTURN]] as const) {
       await lab().flushNat();
       await Promise.all(SITES.map(async (s) => reports.set(`${server}/${s.name}`, await discoverIn(lab().host(`${s.name}-n`), [`${a}:${port}`], 40000 + port))));
     }
-    await Promise.all([ours.stop(), coturn.stop()]);
+    await lab().flushNat();
+    const [, b] = stun.addrs;
+    await Promise.all(Object.keys(FALLBACK).map(async (n) => reports.set(`plain/${n}`, await discoverIn(lab().host(`${n}-n`), [`${a}:${COTURN_PLAIN}`, `${b}:${COTURN_PLAIN}`], 40000))));
+    await Promise.all([ours.stop(), coturn.stop(), plain.stop()]);
   });
 
   for (const server of ['ours', 'coturn']) {
@@ -47,5 +61,14 @@ describe('lab: NAT behaviour discovery against every lab NAT type', function () 
         assert.ok(r.durationMs <= 2000, `took ${r.durationMs} ms`);
       });
     }
+  }
+
+  for (const [site, want] of Object.entries(FALLBACK)) {
+    it(`coturn without RFC 5780, two servers: ${SITES.find((s) => s.name === site)!.nat} is ${want.type} by comparison`, () => {
+      const r = reports.get(`plain/${site}`)!;
+      const got = Object.fromEntries(Object.keys(want).map((k) => [k, r[k as keyof DiscoveryReport]]));
+      assert.deepEqual(got, want, r.notes.join('\n'));
+      assert.ok(r.durationMs <= 2000, `took ${r.durationMs} ms`);
+    });
   }
 });

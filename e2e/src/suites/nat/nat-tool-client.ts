@@ -22,13 +22,17 @@ export async function startLabStunServer(stun: LabHost, port: number): Promise<L
   return p;
 }
 
-/** Starts coturn in STUN-only mode on both STUN host addresses (RFC 5780 needs two). */
-export async function startCoturn(stun: LabHost, port: number): Promise<LabProcess> {
+/**
+ * Starts coturn in STUN-only mode on both STUN host addresses (RFC 5780 needs two). With
+ * `plain`, RFC 5780 is switched off: two plain RFC 5389 servers on one port, for the fallback.
+ */
+export async function startCoturn(stun: LabHost, port: number, plain = false): Promise<LabProcess> {
   const [a, b] = stun.addrs;
   const p = stun.spawn(
     ['turnserver', '-n', '--stun-only', '--listening-ip', a!, '--listening-ip', b!, '--listening-port', String(port), '--alt-listening-port', String(port + 1),
-      '--no-tls', '--no-dtls', '--no-tcp', '--no-cli', '--log-file', 'stdout', '--simple-log', '--pidfile', `${stun.dir}/turnserver.pid`, '--db', `${stun.dir}/turndb`],
-    { name: 'coturn' },
+      '--no-tls', '--no-dtls', '--no-tcp', '--no-cli', '--log-file', 'stdout', '--simple-log', '--pidfile', `${stun.dir}/turnserver-${port}.pid`, '--db', `${stun.dir}/turndb-${port}`,
+      ...(plain ? ['--no-rfc5780'] : [])],
+    { name: plain ? 'coturn-plain' : 'coturn' },
   );
   // coturn does not log when its UDP listeners are up: ask it until it answers.
   await stun.exec(toolArgv('ping', `${a}:${port}`), { env: TOOL_ENV, timeoutMs: 15_000 });
