@@ -39,7 +39,6 @@ describe('wirekube-kube-api', function () {
       await run((kc) => {
         assert.equal(kc, join(dir, 'kubeconfig'));
         assert.match(kubectl(kc, 'get', 'crd'), /wirekubepeers.wirekube.io/);
-        // `kubectl create configmap` would send protobuf, which the test double does not speak.
         kubectl(kc, 'apply', '-f', '-');
       });
       await run((kc) => assert.equal(kubectl(kc, 'get', 'configmap', 'survives', '-o', 'jsonpath={.data.k}'), 'v'));

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest } from './api-error';
+import { decodeProtobufBody } from './protobuf-body';
 
 /** A resource path, resolved against the served group/versions by the caller. */
 export interface ResourcePath {
@@ -50,10 +51,11 @@ export async function readBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', `request body larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(c as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
+  const raw = Buffer.concat(chunks);
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
-  if (type.includes('protobuf')) throw new ApiError(415, 'UnsupportedMediaType', 'protobuf is not supported by this server; send JSON');
+  if (type === 'application/vnd.kubernetes.protobuf' && raw.length) return decodeProtobufBody(raw);
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return undefined;
   try {
     return type === 'application/apply-patch+yaml' || type === 'application/yaml' ? parseYaml(text) : JSON.parse(text);
   } catch (err) {

@@ -105,6 +105,16 @@ describe('kubectl against the API test double', function () {
     assert.match(bad.stderr, /spec\.persistentKeepalive: Invalid value: 70000: .*less than or equal to 65535/);
   });
 
+  it('creates namespaces, configmaps and secrets imperatively (protobuf bodies)', async () => {
+    await ok('create', 'namespace', 'demo');
+    await ok('create', 'configmap', '-n', 'demo', 'settings', '--from-literal=mode=relay');
+    await ok('create', 'secret', 'generic', '-n', 'demo', 'token', '--from-literal=t=s3cret');
+    assert.equal(await ok('get', 'configmap', '-n', 'demo', 'settings', '-o', 'jsonpath={.data.mode}'), 'relay');
+    assert.equal(Buffer.from(await ok('get', 'secret', '-n', 'demo', 'token', '-o', 'jsonpath={.data.t}'), 'base64').toString(), 's3cret');
+    await ok('delete', 'namespace', 'demo');
+    assert.match((await kubectl('get', 'configmap', '-n', 'demo', 'settings')).stderr, /not found/);
+  });
+
   it('re-applies a Node (strategic merge) and garbage-collects a WireKubePeer when its Node is deleted', async () => {
     await ok('apply', '-f', join(FIXTURES, 'node.yaml'));
     // Re-applying a built-in type goes through kubectl's strategic merge patch.
