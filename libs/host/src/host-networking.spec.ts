@@ -100,6 +100,7 @@ describe('HostNetworking', () => {
       plan([3], { apiServer: '192.0.2.10', mtu: 1380 }),
       plan([2, 5], { extra: ['10.20.0.0/16', '10.30.0.7/24'], throws: ['10.20.5.0/24'] }),
       plan([2], { throws: ['10.20.5.0/24', '172.16.0.0/12'] }),
+      { ...plan([3]), routes: [...plan([3]).routes, { dst: 'fd00:96::3/128', dev: 'wire_kube' }], rules: meshRules({ fwmark: 0x574b, ipv6: true }) },
       // A down link carries no routes: the kernel refuses them (ENETDOWN) and flushes them on down.
       { ...plan([]), link: { name: 'wire_kube', addresses: ['100.96.0.1/32', '100.96.1.1/24'], mtu: 1420, up: false } },
     ];
@@ -112,6 +113,32 @@ describe('HostNetworking', () => {
       const eth0 = 'ip link set eth0 mtu 1500 down';
       assert.equal(host.snapshot([MESH_TABLE]), expected(canonical(p), [eth0]), `step ${i}`);
     }
+  });
+
+  it('handles IPv6 routes, rules and addresses alongside IPv4', async () => {
+    const { host, net } = rig();
+    const p: HostPlan = {
+      ...plan([2]),
+      link: { name: 'wire_kube', addresses: ['100.96.0.1/32', 'fd00:96::1/128'], mtu: 1420, up: true },
+      routes: [...plan([2]).routes, { dst: 'fd00:96::2/128', dev: 'wire_kube', src: 'fd00:96::1' }, { dst: 'fd10:0:0:0::/64', dev: 'wire_kube' }],
+      rules: meshRules({ fwmark: 0x574b, apiServer: '2001:db8::10', ipv6: true }),
+    };
+    await net.set(p);
+    const snap = host.snapshot([MESH_TABLE]);
+    for (const line of [
+      'ip -6 route add fd00:96::2/128 dev wire_kube src fd00:96::1 table 22347',
+      'ip -6 route add fd10::/64 dev wire_kube table 22347',
+      'ip -6 rule add prio 100 fwmark 0x574b lookup main',
+      'ip -6 rule add prio 150 to 2001:db8::10/128 lookup main',
+      'ip -6 rule add prio 200 lookup 22347',
+      'ip rule add prio 200 lookup 22347',
+      'ip addr add fd00:96::1/128 dev wire_kube',
+    ]) {
+      assert.ok(snap.split('\n').includes(line), `${line}\n---\n${snap}`);
+    }
+    const n = host.calls.length;
+    await net.set(p);
+    assert.equal(host.calls.length, n, 'idempotent with both families');
   });
 
   it('renders throw routes with metrics the way ip route writes them', async () => {

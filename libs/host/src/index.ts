@@ -3,7 +3,7 @@ export {
 } from './constants';
 export {
   type RouteSpec, type RouteEntry, type RuleSpec, type RuleEntry, type LinkSpec, type LinkState, type SnatRule,
-  routeKey, ruleKey, renderRoute, renderRule, renderLink, meshRules,
+  routeKey, effectiveMetric, ruleKey, ruleFamily, renderRoute, renderRule, renderLink, meshRules,
 } from './model';
 export type { RoutePort, RulePort, LinkPort, SysctlPort, IptablesPort } from './ports';
 export { type ApplyReport, RouteApplier } from './route-applier';

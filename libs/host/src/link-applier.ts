@@ -13,8 +13,8 @@ export class LinkMissingError extends WireKubeError {
 }
 
 /**
- * Level-triggered owner of the mesh interface's MTU, state and IPv4 addresses. The interface
- * belongs to WireKube, so every IPv4 address on it that is not desired is removed.
+ * Level-triggered owner of the mesh interface's MTU, state and addresses. The interface belongs to
+ * WireKube, so every IPv4 or global IPv6 address on it that is not desired is removed.
  */
 export class LinkApplier {
   private readonly log: Logger;
@@ -50,6 +50,7 @@ export class LinkApplier {
 
 /** `100.96.0.1/32` with the address kept (not the network) and its text canonical. */
 function canonicalAddr(cidr: string): string {
-  const [ip, len = '32'] = cidr.split('/');
-  return `${formatIp(parseIp(ip))}/${Number(len)}`;
+  const [ip, len] = cidr.split('/');
+  const bytes = parseIp(ip);
+  return `${formatIp(bytes)}/${len === undefined ? bytes.length * 8 : Number(len)}`;
 }

@@ -27,6 +27,8 @@ export interface RouteEntry extends RouteSpec {
 
 /** A desired policy rule: `prio P [fwmark M] [to CIDR] lookup T`. */
 export interface RuleSpec {
+  /** Address family; default 6 when `to` is an IPv6 prefix, else 4. */
+  family?: 4 | 6;
   priority: number;
   fwmark?: number;
   /** Destination CIDR. */
@@ -42,7 +44,7 @@ export interface RuleEntry extends RuleSpec {
 /** Desired state of the mesh interface (which the WireGuard backend created). */
 export interface LinkSpec {
   name: string;
-  /** Addresses as `ip/len`, e.g. `100.96.0.1/32`. */
+  /** Addresses as `ip/len`, e.g. `100.96.0.1/32` or `fd00:96::1/128`. */
   addresses: string[];
   mtu: number;
   up: boolean;
@@ -54,7 +56,7 @@ export interface LinkState {
   index: number;
   mtu: number;
   up: boolean;
-  /** IPv4 addresses as `ip/len`. */
+  /** IPv4 and global IPv6 addresses as `ip/len` (link-local IPv6 is the kernel's, not ours). */
   addresses: string[];
 }
 
@@ -70,15 +72,33 @@ export interface SnatRule {
   toSource?: string;
 }
 
+// The kernel stores IPv6 routes added without a metric at 1024 (IP6_RT_PRIO_USER), IPv4 ones at 0.
+const defaultMetric = (dst: string) => (dst.includes(':') ? 1024 : 0);
+
+/** The metric the kernel will hold for `r`. */
+export function effectiveMetric(r: RouteSpec): number {
+  return r.metric || defaultMetric(r.dst);
+}
+
 /** Canonical identity of a route (what must match for "already there"), in `ip route` words. */
 export function routeKey(r: RouteSpec): string {
-  const metric = r.metric ? ` metric ${r.metric}` : '';
+  const m = effectiveMetric(r);
+  const metric = m !== defaultMetric(r.dst) ? ` metric ${m}` : '';
   if (r.type === 'throw') return `throw ${canonicalCidr(r.dst)}${metric}`;
   return `${canonicalCidr(r.dst)} dev ${r.dev ?? '-'}${r.src ? ` src ${formatIp(parseCidr(r.src).addr)}` : ''}${metric}`;
 }
 
-/** Canonical identity of a rule. */
+/** The address family of a rule. */
+export function ruleFamily(r: RuleSpec): 4 | 6 {
+  return r.family ?? (r.to?.includes(':') ? 6 : 4);
+}
+
+/** Canonical identity of a rule (`inet6 ` first for IPv6 rules). */
 export function ruleKey(r: RuleSpec): string {
+  return `${ruleFamily(r) === 6 ? 'inet6 ' : ''}${ruleBody(r)}`;
+}
+
+function ruleBody(r: RuleSpec): string {
   const parts = [`prio ${r.priority}`];
   if (r.fwmark !== undefined) parts.push(`fwmark 0x${r.fwmark.toString(16)}`);
   if (r.to !== undefined) parts.push(`to ${canonicalCidr(r.to)}`);
@@ -89,13 +109,13 @@ export function ruleKey(r: RuleSpec): string {
 /** `ip route add …` text of a route; foreign protocols are shown so snapshots reveal them. */
 export function renderRoute(r: RouteEntry): string {
   const proto = r.proto === WIREKUBE_PROTO ? '' : ` proto ${r.proto}`;
-  return `ip route add ${routeKey(r)} table ${tableName(r.table)}${proto}`;
+  return `ip ${r.dst.includes(':') ? '-6 ' : ''}route add ${routeKey(r)} table ${tableName(r.table)}${proto}`;
 }
 
 /** `ip rule add …` text of a rule. */
 export function renderRule(r: RuleEntry): string {
   const proto = r.proto === WIREKUBE_PROTO ? '' : ` proto ${r.proto}`;
-  return `ip rule add ${ruleKey(r)}${proto}`;
+  return `ip ${ruleFamily(r) === 6 ? '-6 ' : ''}rule add ${ruleBody(r)}${proto}`;
 }
 
 /** `ip link` / `ip addr` text of the mesh interface. */
@@ -110,11 +130,15 @@ function tableName(t: number): string {
 
 /**
  * The policy rules of a node (DESIGN §4): WireGuard's marked packets use main, the API server's
- * /32 uses main (so the mesh can never capture it), everything else consults the mesh table.
+ * address uses main (so the mesh can never capture it), everything else consults the mesh table.
+ * With `ipv6`, the fwmark and mesh rules are installed for IPv6 too (for IPv6 AllowedIPs).
  */
-export function meshRules(opts: { fwmark: number; apiServer?: string; table?: number }): RuleSpec[] {
-  const rules: RuleSpec[] = [{ priority: RULE_PRIO_FWMARK, fwmark: opts.fwmark, table: MAIN_TABLE }];
+export function meshRules(opts: { fwmark: number; apiServer?: string; table?: number; ipv6?: boolean }): RuleSpec[] {
+  const rules: RuleSpec[] = [];
+  for (const family of opts.ipv6 ? ([4, 6] as const) : ([4] as const)) {
+    rules.push({ family, priority: RULE_PRIO_FWMARK, fwmark: opts.fwmark, table: MAIN_TABLE });
+    rules.push({ family, priority: RULE_PRIO_MESH, table: opts.table ?? MESH_TABLE });
+  }
   if (opts.apiServer) rules.push({ priority: RULE_PRIO_API_SERVER, to: canonicalCidr(opts.apiServer), table: MAIN_TABLE });
-  rules.push({ priority: RULE_PRIO_MESH, table: opts.table ?? MESH_TABLE });
   return rules;
 }

@@ -3,9 +3,13 @@ import { WireKubeError } from '@wirekube/util';
 import { formatIp, parseCidr, parseIp } from '@wirekube/wg';
 import { LinkMissingError } from './link-applier';
 import type { LinkState, RouteEntry, RuleEntry } from './model';
+import { ruleFamily } from './model';
 import type { LinkPort, RoutePort, RulePort } from './ports';
 
 const AF_INET = 2;
+const AF_INET6 = 10;
+const RT_SCOPE_LINK = 253;
+const familyOf = (bytes: Uint8Array) => (bytes.length === 4 ? AF_INET : AF_INET6);
 // Table ids above 255 do not fit the u8 header field: iproute2 puts RT_TABLE_UNSPEC there and the
 // real id in RTA_TABLE / FRA_TABLE, and the kernel reports such tables as RT_TABLE_COMPAT (252).
 const RT_TABLE_UNSPEC = 0;
@@ -24,8 +28,8 @@ export class NetlinkError extends WireKubeError {
 }
 
 /**
- * The host's routes, rules and links over rtnetlink (IPv4), in the network namespace of this
- * process. One socket, opened lazily; `close()` releases it.
+ * The host's routes, rules and links over rtnetlink (IPv4 and IPv6), in the network namespace of
+ * this process. One socket, opened lazily; `close()` releases it.
  */
 export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
   private sock?: RtNetlinkSocket;
@@ -40,13 +44,16 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
 
   async listRoutes(table: number): Promise<RouteEntry[]> {
     const names = await this.linkNames();
-    const routes = await this.call('list routes', (s) => s.getRoutes({ family: AF_INET }));
+    const routes = [
+      ...(await this.call('list routes', (s) => s.getRoutes({ family: AF_INET }))),
+      ...(await this.call('list IPv6 routes', (s) => s.getRoutes({ family: AF_INET6 }))),
+    ];
     const out: RouteEntry[] = [];
     for (const r of routes) {
       const t = r.attrs.table ?? r.data.table ?? 0;
       const type = r.data.type === 'THROW' ? 'throw' : r.data.type === 'UNICAST' ? 'unicast' : undefined;
       if (t !== table || !type) continue;
-      const dst = `${r.attrs.dst ? formatIp(r.attrs.dst) : '0.0.0.0'}/${r.data.dstLen ?? 0}`;
+      const dst = `${r.attrs.dst ? formatIp(r.attrs.dst) : r.data.family === AF_INET6 ? '::' : '0.0.0.0'}/${r.data.dstLen ?? 0}`;
       out.push({
         ...(type === 'throw' && { type }),
         dst,
@@ -75,8 +82,12 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
   }
 
   async listRules(): Promise<RuleEntry[]> {
-    const rules = await this.call('list rules', (s) => s.getRules({ family: AF_INET }));
+    const rules = [
+      ...(await this.call('list rules', (s) => s.getRules({ family: AF_INET }))),
+      ...(await this.call('list IPv6 rules', (s) => s.getRules({ family: AF_INET6 }))),
+    ];
     return rules.map((r) => ({
+      family: r.data.family === AF_INET6 ? 6 : 4,
       priority: r.attrs.priority ?? 0,
       ...(r.attrs.fwmark !== undefined && { fwmark: r.attrs.fwmark }),
       ...(r.attrs.dst && { to: `${formatIp(r.attrs.dst)}/${r.data.dstLen}` }),
@@ -101,13 +112,19 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
     const l = links.find((x) => x.attrs.ifname === name);
     if (!l || l.data.index === undefined) return undefined;
     const index = l.data.index;
-    const addrs = await this.call('list addresses', (s) => s.getAddresses({ family: AF_INET }));
+    const addrs = await this.call('list addresses', (s) => s.getAddresses());
     return {
       name,
       index,
       mtu: l.attrs.mtu ?? 0,
       up: !!l.data.flags?.up,
-      addresses: addrs.filter((a) => a.data.index === index && a.attrs.local).map((a) => `${formatIp(a.attrs.local!)}/${a.data.prefixlen}`),
+      addresses: addrs
+        .filter((a) => a.data.index === index && a.data.scope !== RT_SCOPE_LINK)
+        .flatMap((a) => {
+          // IPv4 reports the own address in IFA_LOCAL, IPv6 only in IFA_ADDRESS.
+          const ip = a.attrs.local ?? a.attrs.address;
+          return ip && (ip.length === 4 || ip.length === 16) ? [`${formatIp(ip)}/${a.data.prefixlen}`] : [];
+        }),
     };
   }
 
@@ -138,22 +155,28 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
 
   private async routeMsg(r: RouteEntry): Promise<[rt.Route, rt.RouteAttrs]> {
     const c = parseCidr(r.dst);
+    const family = c.family === 4 ? AF_INET : AF_INET6;
     const common = { dst: c.addr, table: r.table, ...(r.metric && { priority: r.metric }) };
     if (r.type === 'throw') {
-      return [{ family: AF_INET, dstLen: c.prefix, table: headerTable(r.table), protocol: r.proto, scope: 'UNIVERSE', type: 'THROW' }, common];
+      return [{ family, dstLen: c.prefix, table: headerTable(r.table), protocol: r.proto, scope: 'UNIVERSE', type: 'THROW' }, common];
     }
     if (!r.dev) throw new WireKubeError('route-without-dev', `unicast route ${r.dst} needs a device`);
-    // A device route without gateway has link scope, as `ip route add … dev X` creates it.
+    // An IPv4 device route without gateway has link scope, as `ip route add … dev X` creates it;
+    // IPv6 routes are always universe scope.
     return [
-      { family: AF_INET, dstLen: c.prefix, table: headerTable(r.table), protocol: r.proto, scope: 'LINK', type: 'UNICAST' },
+      { family, dstLen: c.prefix, table: headerTable(r.table), protocol: r.proto, scope: family === AF_INET ? 'LINK' : 'UNIVERSE', type: 'UNICAST' },
       { ...common, oif: await this.index(r.dev), ...(r.src && { prefsrc: parseIp(r.src) }) },
     ];
   }
 
   private async addrMsg(name: string, cidr: string): Promise<[rt.Address, rt.AddressAttrs]> {
-    const [ip, len = '32'] = cidr.split('/');
+    const [ip, len] = cidr.split('/');
     const addr = parseIp(ip);
-    return [{ family: AF_INET, prefixlen: Number(len), index: await this.index(name) }, { local: addr, address: addr }];
+    const prefixlen = len === undefined ? addr.length * 8 : Number(len);
+    // No duplicate address detection on IPv6: the mesh interface has no link layer to probe, and a
+    // tentative address cannot be a route's source until DAD ends (EINVAL on `src`).
+    const flags = addr.length === 16 ? { nodad: true as const } : {};
+    return [{ family: familyOf(addr), prefixlen, index: await this.index(name), flags }, { local: addr, address: addr }];
   }
 
   private async index(name: string): Promise<number> {
@@ -193,7 +216,7 @@ export class RtNetlinkHost implements RoutePort, RulePort, LinkPort {
 function ruleMsg(r: RuleEntry): [rt.Rule, rt.RuleAttrs] {
   const c = r.to !== undefined ? parseCidr(r.to) : undefined;
   return [
-    { family: AF_INET, table: headerTable(r.table), action: 'toTbl', dstLen: c?.prefix ?? 0 },
+    { family: ruleFamily(r) === 6 ? AF_INET6 : AF_INET, table: headerTable(r.table), action: 'toTbl', dstLen: c?.prefix ?? 0 },
     {
       priority: r.priority,
       table: r.table,

@@ -3,7 +3,7 @@ import { errorMessage, nullLogger } from '@wirekube/util';
 import { canonicalCidr } from '@wirekube/wg';
 import { WIREKUBE_PROTO } from './constants';
 import type { RuleSpec } from './model';
-import { ruleKey } from './model';
+import { ruleFamily, ruleKey } from './model';
 import type { RulePort } from './ports';
 import type { ApplyReport } from './route-applier';
 
@@ -23,7 +23,7 @@ export class RuleApplier {
 
   async set(desired: RuleSpec[]): Promise<ApplyReport> {
     const report: ApplyReport = { added: [], removed: [], failed: [] };
-    const want = new Map(desired.map((r) => [ruleKey(r), r.to === undefined ? r : { ...r, to: canonicalCidr(r.to) }]));
+    const want = new Map(desired.map((r) => [ruleKey(r), { ...r, family: ruleFamily(r), ...(r.to !== undefined && { to: canonicalCidr(r.to) }) }]));
     const live = (await this.port.listRules()).filter((r) => r.proto === WIREKUBE_PROTO);
     const liveKeys = new Set(live.map(ruleKey));
     for (const r of live) {

@@ -33,6 +33,16 @@ describe('host networking in a namespace (real kernel)', function () {
     sysctls: { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.src_valid_mark': '1' },
     snat: [],
   });
+  /** A dual-stack plan: IPv6 address, routes (one throw) and the IPv6 rules as well. */
+  const dualStack = (peers: number[]): HostPlan => {
+    const p = plan(peers, { apiServer: '198.18.0.30' });
+    return {
+      ...p,
+      link: { ...p.link, addresses: [...p.link.addresses, 'fd00:96::1/128'] },
+      routes: [...p.routes, { dst: 'fd00:96::2/128', dev: IFACE, src: 'fd00:96::1' }, { type: 'throw', dst: 'fd00:96:ff::/48' }],
+      rules: meshRules({ fwmark: 0x574b, apiServer: '198.18.0.30', ipv6: true }),
+    };
+  };
   /** Expected snapshot: WireKube's entries plus the kernel's default rules. */
   const expected = (p: HostPlan) =>
     [
@@ -41,6 +51,8 @@ describe('host networking in a namespace (real kernel)', function () {
       'ip rule add prio 0 lookup 255 proto 2',
       'ip rule add prio 32766 lookup main proto 2',
       'ip rule add prio 32767 lookup 253 proto 2',
+      'ip -6 rule add prio 0 lookup 255 proto 2',
+      'ip -6 rule add prio 32766 lookup main proto 2',
       ...renderLink({ name: IFACE, index: 0, mtu: p.link.mtu, up: p.link.up, addresses: p.link.addresses }, IFACE),
     ]
       .sort()
@@ -95,6 +107,7 @@ describe('host networking in a namespace (real kernel)', function () {
       plan([3], { apiServer: '198.18.0.30', mtu: 1380 }),
       plan([2, 5], { extra: ['10.20.0.0/16', '192.168.7.0/24'], throws: ['10.20.5.0/24'] }),
       plan([2], { throws: ['10.20.5.0/24', '172.16.0.0/12'] }),
+      dualStack([3]),
       // A down link carries no routes: IPv4 refuses them (ENETDOWN) and flushes them on down.
       { ...plan([], { up: false }), link: { name: IFACE, addresses: [`${ADDR}/32`, '100.96.1.1/24'], mtu: 1420, up: false } },
     ];
@@ -104,6 +117,19 @@ describe('host networking in a namespace (real kernel)', function () {
       await agent.call('host.set', p);
       assert.equal(await agent.call('host.snapshot', { link: IFACE }), expected(p), `step ${i}`);
     }
+  });
+
+  it('dual stack: IPv6 address, routes and rules next to IPv4; iproute2 agrees', async () => {
+    const p = dualStack([2]);
+    await agent.call('host.set', p);
+    assert.equal(await agent.call('host.snapshot', { link: IFACE }), expected(p));
+    const routes6 = await ip('-6', 'route', 'show', 'table', String(MESH_TABLE));
+    assert.match(routes6, /^fd00:96::2 dev wire_kube proto 87 src fd00:96::1 metric 1024 /m);
+    assert.match(routes6, /^throw fd00:96:ff::\/48 dev lo proto 87 metric 1024 /m); // IPv6 reports throw routes on lo
+    const rules6 = await ip('-6', 'rule', 'show');
+    assert.match(rules6, /^100:\tfrom all fwmark 0x574b lookup main proto 87$/m);
+    assert.match(rules6, /^200:\tfrom all lookup 22347 proto 87$/m);
+    assert.deepEqual(Object.values(await agent.call<HostReport>('host.set', p)).flatMap((r) => [...r.added, ...r.removed, ...r.failed]), []);
   });
 
   it('re-adds routes after the interface is re-created with a new index (as after a wireguard-go restart)', async () => {

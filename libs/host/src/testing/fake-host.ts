@@ -1,5 +1,5 @@
 import type { LinkState, RouteEntry, RuleEntry } from '../model';
-import { renderLink, renderRoute, renderRule, routeKey, ruleKey } from '../model';
+import { effectiveMetric, renderLink, renderRoute, renderRule, routeKey, ruleKey } from '../model';
 import type { LinkPort, RoutePort, RulePort, SysctlPort } from '../ports';
 
 const errno = (code: string, what: string) => Object.assign(new Error(`${what}: ${code}`), { code });
@@ -45,14 +45,14 @@ export class FakeHost implements RoutePort, RulePort, LinkPort, SysctlPort {
       if (!this.links.get(r.dev)!.up) throw errno('ENETDOWN', r.dev);
     }
     // The kernel keys routes by table + destination + metric (+ tos, which WireKube never sets).
-    if (this.routes.some((x) => x.table === r.table && x.dst === r.dst && (x.metric ?? 0) === (r.metric ?? 0))) throw errno('EEXIST', routeKey(r));
-    this.routes.push({ ...r });
+    if (this.routes.some((x) => x.table === r.table && x.dst === r.dst && effectiveMetric(x) === effectiveMetric(r))) throw errno('EEXIST', routeKey(r));
+    this.routes.push({ ...r, ...(effectiveMetric(r) && { metric: effectiveMetric(r) }) });
   }
 
   async delRoute(r: RouteEntry): Promise<void> {
     this.calls.push(renderRoute(r).replace('ip route add', 'ip route del'));
     const i = this.routes.findIndex(
-      (x) => x.table === r.table && x.dst === r.dst && x.dev === r.dev && (x.metric ?? 0) === (r.metric ?? 0) && x.proto === r.proto,
+      (x) => x.table === r.table && x.dst === r.dst && x.dev === r.dev && effectiveMetric(x) === effectiveMetric(r) && x.proto === r.proto,
     );
     if (i < 0) throw errno('ESRCH', routeKey(r));
     this.routes.splice(i, 1);
