@@ -1,4 +1,4 @@
-import { status as GrpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import { GatewayRole, type Assignments, type GatewayAssignment, type GatewayControlServer, type HealthAck, type HealthReport, type WatchAssignmentsRequest } from '@wirekube/proto';
 import { nullLogger, type Clock, type Logger } from '@wirekube/util';
 import type { HealthEntry } from './core/model';
@@ -10,6 +10,11 @@ const ROLE: Record<NodeAssignment['role'], GatewayRole> = {
   client: GatewayRole.GATEWAY_ROLE_CLIENT,
   excluded: GatewayRole.GATEWAY_ROLE_EXCLUDED,
 };
+
+/** Ends a server stream with a status (grpc-js sends the status of an emitted error and ends the call). */
+function fail(call: ServerWritableStream<WatchAssignmentsRequest, Assignments>, code: GrpcStatus, details: string): void {
+  call.emit('error', { code, details, metadata: new Metadata() });
+}
 
 /** Encodes one node's assignments for the wire. Pure. */
 export function toWire(list: readonly NodeAssignment[]): GatewayAssignment[] {
@@ -37,6 +42,8 @@ export class GatewayControlService {
   private current = new Map<string, GatewayAssignment[]>();
   private revision = 0;
   private leading = false;
+  /** Health reports accepted and refused (unknown gateway, not a candidate, not leading). */
+  readonly counters = { reportsAccepted: 0, reportsRejected: 0 };
   /** gateway → node → latest report. */
   readonly health = new Map<string, Map<string, HealthEntry>>();
   private readonly log: Logger;
@@ -62,7 +69,7 @@ export class GatewayControlService {
   setLeading(leading: boolean): void {
     this.leading = leading;
     if (leading) return;
-    for (const set of this.streams.values()) for (const s of set) s.destroy(Object.assign(new Error('no longer the leader'), { code: GrpcStatus.UNAVAILABLE }));
+    for (const set of this.streams.values()) for (const s of set) fail(s, GrpcStatus.UNAVAILABLE, 'no longer the leader');
     this.streams.clear();
     this.health.clear();
     this.sent.clear();
@@ -87,8 +94,8 @@ export class GatewayControlService {
 
   private watch(call: ServerWritableStream<WatchAssignmentsRequest, Assignments>): void {
     const node = call.request.nodeName;
-    if (!this.leading) return void call.destroy(Object.assign(new Error('not the leader'), { code: GrpcStatus.UNAVAILABLE }));
-    if (!node) return void call.destroy(Object.assign(new Error('nodeName is required'), { code: GrpcStatus.INVALID_ARGUMENT }));
+    if (!this.leading) return fail(call, GrpcStatus.UNAVAILABLE, 'not the leader');
+    if (!node) return fail(call, GrpcStatus.INVALID_ARGUMENT, 'nodeName is required');
     const set = this.streams.get(node) ?? new Set();
     set.add(call);
     this.streams.set(node, set);
@@ -108,11 +115,16 @@ export class GatewayControlService {
   }
 
   private report(call: ServerUnaryCall<HealthReport, HealthAck>, cb: sendUnaryData<HealthAck>): void {
-    if (!this.leading) return cb({ code: GrpcStatus.UNAVAILABLE, details: 'not the leader' });
+    const refuse = (code: GrpcStatus, details: string) => {
+      this.counters.reportsRejected++;
+      cb({ code, details });
+    };
+    if (!this.leading) return refuse(GrpcStatus.UNAVAILABLE, 'not the leader');
     const r = call.request;
     const candidates = this.opts.candidatesOf(r.gateway);
-    if (!candidates) return cb({ code: GrpcStatus.NOT_FOUND, details: `no WireKubeGateway named ${JSON.stringify(r.gateway)}` });
-    if (!candidates.includes(r.nodeName)) return cb({ code: GrpcStatus.FAILED_PRECONDITION, details: `${JSON.stringify(r.nodeName)} is not a candidate of gateway ${r.gateway}` });
+    if (!candidates) return refuse(GrpcStatus.NOT_FOUND, `no WireKubeGateway named ${JSON.stringify(r.gateway)}`);
+    if (!candidates.includes(r.nodeName)) return refuse(GrpcStatus.FAILED_PRECONDITION, `${JSON.stringify(r.nodeName)} is not a candidate of gateway ${r.gateway}`);
+    this.counters.reportsAccepted++;
     const byNode = this.health.get(r.gateway) ?? new Map<string, HealthEntry>();
     const prev = byNode.get(r.nodeName);
     byNode.set(r.nodeName, {

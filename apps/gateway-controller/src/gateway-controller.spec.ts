@@ -9,7 +9,9 @@ import type { WireKubeGateway, WireKubePeer } from '@wirekube/k8s';
 import { GatewayControlClient, GatewayControlService } from '@wirekube/proto';
 import { GrpcServer } from '@wirekube/runtime';
 import { nullLogger, seededRng, systemClock } from '@wirekube/util';
+import { Registry } from 'prom-client';
 import { GatewayController } from './gateway-controller';
+import { registerGatewayMetrics } from './gateway-metrics';
 import { INJECTED_ANNOTATION } from './kube-inputs';
 
 // Service test: the Kubernetes API TEST DOUBLE (@wirekube/kube-api) driven by client-node, real
@@ -153,6 +155,13 @@ describe('gateway controller service (API test double + real gRPC + GatewayAgent
     assert.deepEqual((await getPeer('gw-b')).spec.allowedIPs, ['10.100.0.0/24', '10.100.0.3/32']);
     await until(() => a.snat.rules.length === 0 && b.snat.rules.length === 1, 'SNAT moved to gw-b');
     await until(() => h.agent.status().host?.routeViaMesh[0]?.via === 'gw-b', 'client routes via gw-b');
+
+    const registry = new Registry();
+    registerGatewayMetrics(registry, r.controller);
+    const scraped = await registry.metrics();
+    assert.match(scraped, /^wirekube_gateway_failovers_total 1$/m);
+    assert.match(scraped, /^wirekube_gateway_ready\{gateway="vpc",active_peer="gw-b"\} 1$/m);
+    assert.match(scraped, /^wirekube_gateway_agents_connected 3$/m);
 
     // gw-a recovers: no fail-back while gw-b is healthy.
     healthy.add('gw-a');

@@ -64,6 +64,10 @@ export class GatewayController {
   private readonly lastStatus = new Map<string, { significant: string; at: number; value: GatewayStatusValue }>();
   private readonly patchedPeers = new Map<string, string>();
   private readonly firstSeenAt = new Map<string, number>();
+  /** Plain counters read by the metrics at scrape time. */
+  readonly counters = { failovers: 0, peerPatches: 0, peerPatchErrors: 0 };
+  /** Per gateway, what the last reconcile decided (for metrics). */
+  readonly outcomes = new Map<string, { active: string; ready: boolean; routes: number }>();
 
   constructor(private readonly opts: GatewayControllerOptions) {
     const { clock, rng } = opts;
@@ -123,6 +127,11 @@ export class GatewayController {
     await this.controller.stop();
   }
 
+  /** Reconciles attempted and failed (the work queue retries failures with backoff). */
+  get reconcileStats(): { reconciles: number; errors: number } {
+    return this.controller.stats;
+  }
+
   /** Resolves when no reconcile is pending (tests). */
   async idle(): Promise<void> {
     await this.controller.idle();
@@ -143,6 +152,7 @@ export class GatewayController {
     this.leading = leading;
     this.log.info(leading ? 'leading: reconciling gateways' : 'not leading', { identity: this.opts.identity });
     this.incumbents.clear();
+    this.outcomes.clear();
     this.lastStatus.clear();
     this.patchedPeers.clear();
     if (leading) this.leaderSinceMs = this.opts.clock.now();
@@ -168,7 +178,9 @@ export class GatewayController {
     });
     for (const name of this.firstSeenAt.keys()) if (!plan.gateways.some((g) => g.name === name)) this.firstSeenAt.delete(name);
     for (const g of plan.gateways) {
-      if (this.incumbents.get(g.name) !== g.active) this.log.info('gateway active peer', { gateway: g.name, active: g.active || 'none', why: g.why });
+      const before = this.incumbents.get(g.name);
+      if (before !== g.active) this.log.info('gateway active peer', { gateway: g.name, active: g.active || 'none', why: g.why });
+      if (before && g.active && before !== g.active) this.counters.failovers++;
       this.incumbents.set(g.name, g.active);
     }
     // Routes first: a new active must carry the routes before agents are told to forward them.
@@ -179,9 +191,11 @@ export class GatewayController {
       if (this.patchedPeers.get(p.peer) === key) continue;
       try {
         await this.apis.peers.mergePatch(p.peer, body);
+        this.counters.peerPatches++;
         this.patchedPeers.set(p.peer, key);
         this.log.info('peer AllowedIPs updated', { peer: p.peer, allowedIPs: p.allowedIPs, injected: p.injected });
       } catch (err) {
+        this.counters.peerPatchErrors++;
         failures.push(`${p.peer}: ${errorMessage(err)}`);
       }
     }
@@ -192,7 +206,9 @@ export class GatewayController {
       const prev = this.lastStatus.get(o.name)?.value ?? (cr?.status as { activePeer?: string; conditions?: StatusCondition[] } | undefined);
       const status = gatewayStatus({ outcome: o, observedActiveAllowedIPs: peerByName.get(o.active)?.spec?.allowedIPs ?? [], previous: prev, nowMs: now });
       this.writeStatus(o.name, status, now);
+      this.outcomes.set(o.name, { active: o.active, ready: status.ready, routes: status.routesInjected });
     }
+    for (const name of this.outcomes.keys()) if (!plan.gateways.some((g) => g.name === name)) this.outcomes.delete(name);
     if (failures.length) throw new Error(`peer patches failed: ${failures.join('; ')}`);
   }
 

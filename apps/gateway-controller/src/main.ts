@@ -5,12 +5,13 @@ import { GrpcServer, runService } from '@wirekube/runtime';
 import { cryptoRng, systemClock } from '@wirekube/util';
 import { gatewayControllerProgram } from './config';
 import { GatewayController } from './gateway-controller';
+import { registerGatewayMetrics } from './gateway-metrics';
 
 runService({
   ...gatewayControllerProgram,
   service: 'gateway-controller',
   metricsAddress: '0.0.0.0:9474',
-  async main({ logger, tracer, config, setReady, onShutdown }) {
+  async main({ logger, tracer, metrics, config, setReady, onShutdown }) {
     const kc = new KubeConfig();
     if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
     else kc.loadFromCluster();
@@ -30,6 +31,7 @@ runService({
       statusMinIntervalMs: config.statusMinInterval,
       onLeading: (leading) => setReady(leading, leading ? undefined : 'not the leader'),
     });
+    registerGatewayMetrics(metrics, controller);
     const grpc = new GrpcServer({ logger, tracer });
     grpc.addService('wirekube.v1.GatewayControl', GatewayControlService, controller.service.impl);
     const port = await grpc.listen(config.grpcAddress);
