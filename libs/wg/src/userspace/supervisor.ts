@@ -173,8 +173,11 @@ export class WireGuardGoStartError extends WireKubeError {
 }
 
 function defaultSpawn(argv: string[], env: NodeJS.ProcessEnv): ChildLike {
-  // Its own process group: a signal to the agent's group must not take the data plane down.
-  return nodeSpawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  // Its own process group: a signal to the agent's group must not take the data plane down. Its
+  // output goes straight to the agent's stdout/stderr (wireguard-go logs only errors by default),
+  // never through a pipe: Go exits on SIGPIPE when fd 1 or 2 is a pipe whose reader has died, so a
+  // piped daemon would die with the agent.
+  return nodeSpawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
 }
 
 /** True when a unix socket at `path` accepts a connection. */
