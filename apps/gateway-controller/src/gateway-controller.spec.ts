@@ -169,6 +169,21 @@ describe('gateway controller service (API test double + real gRPC + GatewayAgent
     assert.equal((await getGw('vpc')).status?.activePeer, 'gw-b');
   });
 
+  it('a candidate whose agent goes silent loses the gateway after the evidence window', async () => {
+    const r = await startReplica('ctl-1');
+    await until(() => r.controller.isLeader, 'leadership');
+    const a = startAgent('gw-a', r.port);
+    startAgent('gw-b', r.port);
+    await cluster.apis.gateways.create(gateway('vpc'));
+    await until(async () => (await getGw('vpc')).status?.activePeer === 'gw-a', 'gw-a active');
+    // The node dies: its agent neither reports nor streams. Window: 1 s × 2 + 1 s.
+    await a.agent.stop();
+    const took = await until(async () => (await getGw('vpc')).status?.activePeer === 'gw-b', 'failover after silence');
+    assert.ok(took >= 2_000, `failed over after ${took} ms, before the evidence window closed`);
+    const st = (await getGw('vpc')).status!;
+    assert.match(st.peerHealth!.find((p) => p.peer === 'gw-a')!.reason, /agent silent/);
+  });
+
   it('bad gateways get precise conditions while a good one keeps working', async () => {
     const r = await startReplica('ctl-1');
     await until(() => r.controller.isLeader, 'leadership');

@@ -14,13 +14,13 @@ describe('planGateways: injection, demotion, assignments', () => {
     assert.deepEqual(plan.peerPatches, [{ peer: 'gw-a', allowedIPs: ['10.100.0.0/24', '10.100.0.2/32'], injected: { vpc: ['10.100.0.0/24'] } }]);
   });
 
-  it('on failover moves the routes: removed from the demoted peer, added to the new one', () => {
+  it('on failover moves the routes: removed from the demoted peer first, then added to the new one', () => {
     const peers = [
       peerFixture('gw-a', '10.100.0.2', { allowedIPs: ['10.100.0.0/24', '10.100.0.2/32', '198.18.0.0/25'], injected: { vpc: ['10.100.0.0/24'] } }),
       peerFixture('gw-b', '10.100.0.3'),
       peerFixture('hybrid-1', '192.168.50.2'),
     ];
-    const plan = planGateways(snapshotFixture({ peers, gateways: [gatewayFixture({ previousActive: 'gw-a' })], health: health({ 'gw-a': report(t, 3), 'gw-b': report(t) }) }));
+    const plan = planGateways(snapshotFixture({ peers: [...peers].reverse(), gateways: [gatewayFixture({ previousActive: 'gw-a' })], health: health({ 'gw-a': report(t, 3), 'gw-b': report(t) }) }));
     assert.equal(plan.gateways[0].active, 'gw-b');
     assert.deepEqual(plan.peerPatches, [
       { peer: 'gw-a', allowedIPs: ['10.100.0.2/32', '198.18.0.0/25'], injected: {} },

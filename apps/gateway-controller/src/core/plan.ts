@@ -37,7 +37,7 @@ export interface NodeAssignment {
 /** Result of {@link planGateways}. */
 export interface GatewayPlan {
   gateways: GatewayOutcome[];
-  /** Only peers whose AllowedIPs or injected record must change. */
+  /** Only peers whose AllowedIPs or injected record must change; the ones losing routes first. */
   peerPatches: PeerPatch[];
   /** node → assignments, for every node that has one, gateways sorted by name. */
   assignments: Map<string, NodeAssignment[]>;
@@ -101,7 +101,10 @@ function peerPatches(peers: readonly PeerInput[], gateways: readonly GatewayOutc
     const same = allowed.length === p.allowedIPs.length && [...p.allowedIPs].sort().every((c, i) => c === allowed[i]) && sameRecord(p.injected, injected);
     if (!same) out.push({ peer: p.name, allowedIPs: allowed, injected });
   }
-  return out;
+  // Removals first: for a moment no peer claims a moved CIDR, rather than two (which every
+  // node's planner would report as a clash).
+  const injectedCount = (p: PeerPatch) => Object.values(p.injected).flat().length;
+  return out.sort((a, b) => injectedCount(a) - injectedCount(b));
 }
 
 function sameRecord(a: Record<string, string[]>, b: Record<string, string[]>): boolean {
