@@ -71,7 +71,8 @@ function print(rows: Row[]): void {
 async function main(): Promise<void> {
   const lab = await Lab.up({ sites: [{ name: 'dc', nat: 'public', nodes: ['n'] }], services: [] });
   const host = lab.host('n');
-  const sup = new WireguardGoSupervisor({ iface: IFACE, wrap: (argv) => host.wrap(argv), socketDir: host.wgDir });
+  // Silent: 1000 handshake attempts to unroutable endpoints would otherwise flood the output.
+  const sup = new WireguardGoSupervisor({ iface: IFACE, wrap: (argv) => host.wrap(argv), socketDir: host.wgDir, env: { LOG_LEVEL: 'silent' } });
   const backend = new UapiBackend({ iface: IFACE, socketDir: host.wgDir });
   try {
     await sup.start();

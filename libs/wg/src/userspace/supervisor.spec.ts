@@ -34,8 +34,10 @@ function rig(opts: { ignoreTerm?: boolean; spawnError?: string } = {}) {
     rng: seededRng(1),
     wrap: (argv) => ['ip', 'netns', 'exec', 'n1', ...argv],
     restartBackoff: { initialMs: 100, maxMs: 1000, jitter: 0 },
+    env: { LOG_LEVEL: 'silent' },
     spawn: (argv, env) => {
       assert.equal(env.WG_PROCESS_FOREGROUND, '1');
+      assert.equal(env.LOG_LEVEL, 'silent');
       argvs.push(argv);
       const c = new FakeChild(1000 + children.length, opts.ignoreTerm);
       children.push(c);

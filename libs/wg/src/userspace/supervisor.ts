@@ -22,6 +22,8 @@ export interface WireguardGoOptions {
   iface: string;
   /** Default `wireguard-go`. */
   binary?: string;
+  /** Extra environment, e.g. `{ LOG_LEVEL: 'verbose' }` (wireguard-go: verbose, error, silent). */
+  env?: Record<string, string>;
   /** Wraps the argv, e.g. to run inside a network namespace (must keep the PID, as `ip netns exec` does). */
   wrap?: (argv: string[]) => string[];
   /** Where the UAPI socket appears (as seen by this process); default /var/run/wireguard. */
@@ -50,7 +52,7 @@ const POLL_MS = 25;
  * starts with an empty configuration, so `onRestart` tells the owner to re-apply its desired state.
  */
 export class WireguardGoSupervisor {
-  private readonly o: Required<Omit<WireguardGoOptions, 'wrap' | 'onRestart' | 'socketDir'>> & Pick<WireguardGoOptions, 'wrap' | 'onRestart'>;
+  private readonly o: Required<Omit<WireguardGoOptions, 'wrap' | 'onRestart' | 'socketDir' | 'env'>> & Pick<WireguardGoOptions, 'wrap' | 'onRestart' | 'env'>;
   private readonly socketPath: string;
   private child?: ChildLike;
   private stopping = false;
@@ -98,7 +100,7 @@ export class WireguardGoSupervisor {
   async start(): Promise<void> {
     this.stopping = false;
     const argv = [this.o.binary, this.o.iface];
-    const child = this.o.spawn(this.o.wrap ? this.o.wrap(argv) : argv, { ...process.env, WG_PROCESS_FOREGROUND: '1' });
+    const child = this.o.spawn(this.o.wrap ? this.o.wrap(argv) : argv, { ...process.env, ...this.o.env, WG_PROCESS_FOREGROUND: '1' });
     this.child = child;
     let ready = false;
     let exited: string | undefined;
