@@ -181,7 +181,7 @@ describe('gateway controller service (API test double + real gRPC + GatewayAgent
     const took = await until(async () => (await getGw('vpc')).status?.activePeer === 'gw-b', 'failover after silence');
     assert.ok(took >= 2_000, `failed over after ${took} ms, before the evidence window closed`);
     const st = (await getGw('vpc')).status!;
-    assert.match(st.peerHealth!.find((p) => p.peer === 'gw-a')!.reason, /agent silent/);
+    assert.match(st.peerHealth!.find((p) => p.peer === 'gw-a')!.reason ?? '', /agent silent/);
   });
 
   it('bad gateways get precise conditions while a good one keeps working', async () => {
