@@ -28,6 +28,7 @@ Commands:
     format: enumFlag({ description: 'graph: picture format.', default: 'svg', values: ['svg', 'dot'] as const }),
     out: stringFlag({ description: 'graph: write to this file instead of stdout.', default: '' }),
     interfaceName: stringFlag({ description: 'doctor/cleanup: the WireGuard interface name.', default: 'wire_kube' }),
+    adminSocket: stringFlag({ description: "doctor: the agent's AgentAdmin unix socket (read when present).", default: '/var/run/wirekube/agent.sock' }),
     keyFile: stringFlag({ description: 'cleanup: the node private key file to remove.', default: '/var/lib/wirekube/private.key' }),
     keepKey: boolFlag({ description: 'cleanup: keep the private key (the node keeps its identity).', default: false }),
     yes: boolFlag({ description: 'cleanup: really remove; without it, only show what would be removed.', default: false }),

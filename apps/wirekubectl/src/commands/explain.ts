@@ -38,7 +38,7 @@ export async function explainCommand(ctx: CommandContext): Promise<number> {
     `  ${na}: ${e.natA}`,
     `  ${nb}: ${e.natB}`,
     '',
-    ...(e.plan ? ['Planner (the same decision the agents make):', `  ${e.plan.kind} — ${e.plan.reason}`, ''] : []),
+    ...(e.plan ? ['Hole-punch planner (libs/nat) on the published NAT behaviour:', `  ${e.plan.kind} — ${e.plan.reason}`, ''] : []),
     'Verdict:',
     `  ${e.verdict}`,
   ];
