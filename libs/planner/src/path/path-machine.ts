@@ -1,0 +1,340 @@
+/**
+ * The per-peer path machine (DESIGN §5): relay first, direct when proven, back to the relay when
+ * the direct path stops carrying traffic, never flapping.
+ *
+ *   down ⇄ relay ──request/offer──▶ punching ──won──▶ verifying ──handshake+traffic──▶ direct ⇄ suspect
+ *            ▲                          │ timeout/lost         │ timeout                    │ failover
+ *            └──────────────────────────┴──────────────────────┴────────────────────────────┘ (backoff)
+ *
+ * Why it is shaped like this:
+ * - The published {@link PathState} is exactly what WireGuard must send to: `verifying` already
+ *   publishes `direct` (both ends switch at the punch's common start, so the handshake and the
+ *   proof travel the new path) and `suspect` keeps publishing `direct` until failover, so status
+ *   never churns on a single lost probe.
+ * - WireGuard roams to the source of the last authenticated packet. A roam to the relay proxy while
+ *   direct means the peer failed over: follow it (that is how the side that cannot see a one-way
+ *   blackhole learns about it). A roam anywhere else in a relay phase, or away from the endpoint
+ *   being verified, is undone with `set-endpoint`, so roaming never undoes a switch. A roam to a new
+ *   public address while direct is a NAT rebinding of the peer and is followed.
+ * - Upgrade needs a live session (handshake younger than REJECT_AFTER_TIME), bytes received since
+ *   the switch beyond handshake size, an answered probe, and the endpoint still ours: a handshake
+ *   alone proves nothing about data.
+ * - Failover needs lost probes in a row AND nothing received for `silenceMs`, so intermittent loss
+ *   with traffic still arriving never fails over; if probes stay unanswered much longer while
+ *   packets still arrive, the outbound direction is dead and the peer fails over anyway.
+ * - Every failure grows the re-probe backoff; only `stableMs` of trouble-free direct resets it.
+ *
+ * Pure: time comes in with each event (`atMs`), randomness (backoff jitter) through `rng`.
+ */
+import { backoffDelay, type Rng } from '@wirekube/util';
+import type { HostPort, RelayMode } from '../domain';
+import { formatHostPort } from '../domain-host-port';
+import type { PairMode, PathAction, PathEvent, PathStep, PathTuning, PeerPathState } from './path-types';
+
+/** Probes unanswered while packets still arrive: the outbound direction is dead (≈ 2 s at 200 ms). */
+const ONE_WAY_LOST_PROBES = 10;
+
+type Draft = { -readonly [K in keyof PeerPathState]: PeerPathState[K] };
+
+/**
+ * The state of a peer the agent just learned about: `down` until the relay reports presence.
+ * `initiator` must be true on exactly one side of the pair (e.g. the node whose name sorts first).
+ */
+export function initialPathState(o: { atMs: number; initiator: boolean; relayMode?: RelayMode; pair?: PairMode }): PeerPathState {
+  return {
+    phase: 'down',
+    path: { kind: 'down', reason: 'peer holds no session on a relay replica this node reaches' },
+    sinceMs: o.atMs,
+    initiator: o.initiator,
+    relayMode: o.relayMode ?? 'auto',
+    pair: o.pair ?? { mode: 'relay', reason: 'pair not evaluated yet' },
+    present: false,
+    attempt: 0,
+    nextPunchAtMs: o.atMs,
+    punchSeq: 0,
+    rxBytes: 0,
+    txBytes: 0,
+    lastHandshakeMs: 0,
+    rxGrewAtMs: o.atMs,
+    txAtRxGrowth: 0,
+    rxAtSwitch: 0,
+    probeSeq: 0,
+    probes: [],
+    lostInRow: 0,
+    replies: 0,
+    nextProbeAtMs: o.atMs,
+  };
+}
+
+const same = (a: HostPort | undefined, b: HostPort | undefined) => !!a && !!b && a.host === b.host && a.port === b.port;
+const mayGoDirect = (s: PeerPathState) => s.relayMode !== 'always' && s.pair.mode !== 'relay';
+const relayUsable = (s: PeerPathState) => s.relayMode !== 'never' && s.relay !== undefined;
+
+function relayReason(s: PeerPathState, why: string): string {
+  if (s.relayMode === 'always') return 'relay.mode=always: every pair is relayed';
+  if (s.pair.mode === 'relay') return `relayed: ${s.pair.reason}`;
+  return why;
+}
+
+/** Publishes the relay (or down) path for a relay-side phase, writing the endpoint when it changes. */
+function settleRelay(s: Draft, why: string, out: PathAction[], force = false): void {
+  const before = s.path;
+  if (relayUsable(s)) {
+    s.path = { kind: 'relay', endpoint: s.relay!, reason: relayReason(s, why) };
+    if (force || before.kind !== 'relay' || !same(before.endpoint, s.relay)) out.push({ type: 'set-endpoint', endpoint: s.relay!, reason: s.path.reason });
+  } else if (s.relayMode === 'never') {
+    s.path = { kind: 'down', reason: `relay disabled by the mesh (relay.mode=never); ${why}` };
+  } else {
+    s.path = { kind: 'down', reason: s.present ? 'relay proxy endpoint for the peer is being opened' : 'peer holds no session on a relay replica this node reaches' };
+  }
+}
+
+function enter(s: Draft, phase: Draft['phase'], now: number): void {
+  s.phase = phase;
+  s.sinceMs = now;
+}
+
+function clearProbes(s: Draft): void {
+  s.probes = [];
+  s.lostInRow = 0;
+  s.replies = 0;
+}
+
+/** Leaves any direct-side phase for the relay; a failure grows the backoff before the next punch. */
+function backToRelay(s: Draft, now: number, why: string, failed: boolean, t: PathTuning, rng: Rng, out: PathAction[]): void {
+  let reason = why;
+  if (failed) {
+    const delay = backoffDelay(s.attempt, t.reprobe, rng);
+    s.attempt++;
+    s.nextPunchAtMs = now + delay;
+    if (mayGoDirect(s)) reason = `${why}; next direct attempt in ${(delay / 1000).toFixed(1)} s`;
+  }
+  delete s.direct;
+  delete s.punchId;
+  clearProbes(s);
+  enter(s, relayUsable(s) ? 'relay' : 'down', now);
+  settleRelay(s, reason, out, true);
+}
+
+function useDirect(s: Draft, endpoint: HostPort, reason: string, out: PathAction[]): void {
+  s.direct = endpoint;
+  s.path = { kind: 'direct', endpoint, reason };
+  out.push({ type: 'set-endpoint', endpoint, reason });
+}
+
+function sendProbe(s: Draft, now: number, every: number, out: PathAction[]): void {
+  const seq = ++s.probeSeq;
+  s.probes = [...s.probes, { seq, sentMs: now }];
+  s.nextProbeAtMs = now + every;
+  out.push({ type: 'send-probe', seq });
+}
+
+function onEvent(s: Draft, ev: PathEvent, t: PathTuning, rng: Rng, out: PathAction[]): void {
+  const now = ev.atMs;
+  switch (ev.type) {
+    case 'relay': {
+      s.present = ev.present;
+      if (ev.present && ev.endpoint) s.relay = ev.endpoint;
+      else delete s.relay;
+      if (s.phase === 'down' && relayUsable(s)) enter(s, 'relay', now);
+      if (s.phase === 'relay' && !relayUsable(s)) enter(s, 'down', now);
+      if (s.phase === 'relay' || s.phase === 'down' || s.phase === 'punching') settleRelay(s, 'relay-first: both ends hold a relay session', out);
+      return;
+    }
+    case 'pair': {
+      const wasDirectCapable = mayGoDirect(s);
+      s.pair = ev.pair;
+      s.relayMode = ev.relayMode;
+      if (!mayGoDirect(s) && (s.phase === 'punching' || s.phase === 'verifying' || s.phase === 'direct' || s.phase === 'suspect')) {
+        return backToRelay(s, now, relayReason(s, ''), false, t, rng, out);
+      }
+      if (mayGoDirect(s) && !wasDirectCapable) s.nextPunchAtMs = now;
+      if (s.phase === 'relay' || s.phase === 'down') {
+        if (s.phase === 'relay' && !relayUsable(s)) enter(s, 'down', now);
+        settleRelay(s, 'relay-first: both ends hold a relay session', out);
+      }
+      return;
+    }
+    case 'punch-offer': {
+      const refuse = (reason: string) => out.push({ type: 'answer-punch', punchId: ev.punchId, accept: false, reason });
+      if (!mayGoDirect(s)) return void refuse(relayReason(s, ''));
+      if (s.phase === 'verifying' || s.phase === 'direct' || s.phase === 'suspect') return void refuse('already on a direct path');
+      if (s.phase === 'punching' && s.initiator) return void refuse('this side is punching already');
+      s.punchId = ev.punchId;
+      enter(s, 'punching', now);
+      out.push({ type: 'answer-punch', punchId: ev.punchId, accept: true, reason: s.pair.reason });
+      return;
+    }
+    case 'punch-result': {
+      if (s.phase !== 'punching' || s.punchId !== ev.punchId) return;
+      if (!ev.endpoint) return backToRelay(s, now, `direct attempt failed: ${ev.reason ?? 'no probe got through'}`, true, t, rng, out);
+      enter(s, 'verifying', now);
+      clearProbes(s);
+      s.rxAtSwitch = s.rxBytes;
+      s.nextProbeAtMs = now;
+      useDirect(s, ev.endpoint, `punched ${formatHostPort(ev.endpoint)} (${s.pair.mode}); proving handshake and traffic`, out);
+      return;
+    }
+    case 'sample':
+      return onSample(s, ev, t, rng, out);
+    case 'probe-reply': {
+      if (!s.probes.some((p) => p.seq === ev.seq)) return;
+      s.probes = s.probes.filter((p) => p.seq !== ev.seq);
+      s.lostInRow = 0;
+      s.replies++;
+      if (s.phase === 'suspect') {
+        enter(s, 'direct', now);
+        s.nextProbeAtMs = now + t.directProbeIntervalMs;
+      }
+      return;
+    }
+    case 'tick':
+      return;
+  }
+}
+
+function onSample(s: Draft, ev: Extract<PathEvent, { type: 'sample' }>, t: PathTuning, rng: Rng, out: PathAction[]): void {
+  const now = ev.atMs;
+  if (ev.rxBytes < s.rxBytes || ev.txBytes < s.txBytes) {
+    // The device was recreated (agent restart, daemon restart): counters start over.
+    s.rxAtSwitch = 0;
+    s.txAtRxGrowth = 0;
+  }
+  if (ev.rxBytes > s.rxBytes) {
+    s.rxGrewAtMs = now;
+    s.txAtRxGrowth = ev.txBytes;
+  }
+  s.rxBytes = ev.rxBytes;
+  s.txBytes = ev.txBytes;
+  s.lastHandshakeMs = ev.lastHandshakeMs;
+  const roamed = ev.endpoint;
+  switch (s.phase) {
+    case 'relay':
+    case 'punching':
+      if (roamed && relayUsable(s) && !same(roamed, s.relay)) {
+        out.push({ type: 'set-endpoint', endpoint: s.relay!, reason: `WireGuard roamed to ${formatHostPort(roamed)}; the path is the relay until a direct one is proven` });
+      }
+      return;
+    case 'verifying': {
+      if (roamed && !same(roamed, s.direct)) {
+        out.push({ type: 'set-endpoint', endpoint: s.direct!, reason: `WireGuard roamed to ${formatHostPort(roamed)} while verifying; keeping the punched endpoint` });
+        return;
+      }
+      const session = ev.lastHandshakeMs > 0 && now - ev.lastHandshakeMs <= t.handshakeMaxAgeMs;
+      if (session && ev.rxBytes - s.rxAtSwitch >= t.proofRxBytes && s.replies > 0) {
+        const took = now - s.sinceMs;
+        enter(s, 'direct', now);
+        s.path = { kind: 'direct', endpoint: s.direct!, reason: `direct: handshake and traffic proven over ${formatHostPort(s.direct!)} in ${took} ms (${s.pair.reason})` };
+        s.nextProbeAtMs = now + t.directProbeIntervalMs;
+      }
+      return;
+    }
+    case 'direct':
+    case 'suspect': {
+      if (roamed && !same(roamed, s.direct)) {
+        if (same(roamed, s.relay)) return backToRelay(s, now, `the peer moved back to the relay (its packets arrive through it)`, true, t, rng, out);
+        useDirect(s, roamed, `direct: following the peer to ${formatHostPort(roamed)} (its NAT mapping changed)`, out);
+        return;
+      }
+      if (s.phase === 'direct' && ev.txBytes > s.txAtRxGrowth && now - s.rxGrewAtMs >= t.silenceMs) becomeSuspect(s, now, t);
+      return;
+    }
+    case 'down':
+      return;
+  }
+}
+
+/** Deadlines: probe timeouts, probe sends, punch/verify timeouts, stable resets, due punches. */
+function onTime(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathAction[]): void {
+  const expired = s.probes.filter((p) => now - p.sentMs >= t.probeTimeoutMs);
+  if (expired.length > 0) {
+    s.probes = s.probes.filter((p) => now - p.sentMs < t.probeTimeoutMs);
+    s.lostInRow += expired.length;
+  }
+  switch (s.phase) {
+    case 'relay':
+    case 'down':
+      if (s.initiator && s.present && mayGoDirect(s) && now >= s.nextPunchAtMs) {
+        s.punchId = `${++s.punchSeq}`;
+        enter(s, 'punching', now);
+        out.push({ type: 'request-punch', punchId: s.punchId, mode: s.pair.mode === 'birthday' ? 'birthday' : 'direct' });
+      }
+      return;
+    case 'punching':
+      if (now - s.sinceMs >= t.punchTimeoutMs) backToRelay(s, now, `direct attempt failed: no punch result within ${t.punchTimeoutMs} ms`, true, t, rng, out);
+      return;
+    case 'verifying': {
+      if (now - s.sinceMs >= t.verifyTimeoutMs) {
+        const session = s.lastHandshakeMs > 0 && now - s.lastHandshakeMs <= t.handshakeMaxAgeMs;
+        const missing = !session ? 'no handshake' : s.rxBytes - s.rxAtSwitch < t.proofRxBytes ? 'a handshake but no traffic' : 'no answered probe';
+        return backToRelay(s, now, `direct endpoint ${formatHostPort(s.direct!)} showed ${missing} within ${t.verifyTimeoutMs} ms`, true, t, rng, out);
+      }
+      if (now >= s.nextProbeAtMs) sendProbe(s, now, t.suspectProbeIntervalMs, out);
+      return;
+    }
+    case 'direct':
+      if (s.attempt > 0 && now - s.sinceMs >= t.stableMs) s.attempt = 0;
+      if (s.lostInRow < t.suspectLostProbes) {
+        if (now >= s.nextProbeAtMs) sendProbe(s, now, t.directProbeIntervalMs, out);
+        return;
+      }
+      becomeSuspect(s, now, t);
+      return onSuspect(s, now, t, rng, out);
+    case 'suspect':
+      return onSuspect(s, now, t, rng, out);
+  }
+}
+
+/** Probes at once unless a probe is already on its way, then at the suspect rate. */
+function becomeSuspect(s: Draft, now: number, t: PathTuning): void {
+  enter(s, 'suspect', now);
+  s.nextProbeAtMs = s.probes.length > 0 ? Math.min(s.nextProbeAtMs, now + t.suspectProbeIntervalMs) : now;
+}
+
+function onSuspect(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathAction[]): void {
+  const silentMs = now - s.rxGrewAtMs;
+  const twoWay = s.lostInRow >= t.failoverLostProbes && silentMs >= t.silenceMs;
+  if (twoWay || s.lostInRow >= ONE_WAY_LOST_PROBES) {
+    const what = twoWay ? `nothing received for ${silentMs} ms` : 'packets still arrive but nothing sent gets through';
+    return backToRelay(s, now, `direct path to ${formatHostPort(s.direct!)} stopped carrying traffic: ${s.lostInRow} probes lost, ${what}`, true, t, rng, out);
+  }
+  if (now >= s.nextProbeAtMs) sendProbe(s, now, t.suspectProbeIntervalMs, out);
+}
+
+function nextWake(s: PeerPathState, t: PathTuning): number | undefined {
+  const times = s.probes.map((p) => p.sentMs + t.probeTimeoutMs);
+  switch (s.phase) {
+    case 'relay':
+    case 'down':
+      if (s.initiator && s.present && mayGoDirect(s)) times.push(s.nextPunchAtMs);
+      break;
+    case 'punching':
+      times.push(s.sinceMs + t.punchTimeoutMs);
+      break;
+    case 'verifying':
+      times.push(s.nextProbeAtMs, s.sinceMs + t.verifyTimeoutMs);
+      break;
+    case 'direct':
+      times.push(s.nextProbeAtMs);
+      if (s.attempt > 0) times.push(s.sinceMs + t.stableMs);
+      break;
+    case 'suspect':
+      times.push(s.nextProbeAtMs);
+      break;
+  }
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+/**
+ * Applies one event to one peer's state and returns the new state, the actions the agent must
+ * carry out (in order) and when it wants the next `tick`. Every event also runs the deadlines due at
+ * its `atMs`, so a late tick loses nothing. Never throws; stale punch results are ignored.
+ */
+export function stepPath(prev: PeerPathState, ev: PathEvent, t: PathTuning, rng: Rng): PathStep {
+  const s: Draft = { ...prev };
+  const actions: PathAction[] = [];
+  onEvent(s, ev, t, rng, actions);
+  onTime(s, ev.atMs, t, rng, actions);
+  const wakeAtMs = nextWake(s, t);
+  return { state: s, actions, ...(wakeAtMs !== undefined && { wakeAtMs }) };
+}
