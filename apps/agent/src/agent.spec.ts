@@ -23,7 +23,14 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
 
   it('waits for the WireKubeMesh, then joins when it appears (watch, not poll)', async () => {
     h = harness();
+    h.api.listed = false;
+    h.api.meshes.set('default', meshObject());
     h.agent.start();
+    await settle();
+    assert.equal(h.host.links.size, 0, 'nothing happens before the first list');
+    h.api.meshes.delete('default');
+    h.api.listed = true;
+    h.api.changed();
     await settle();
     assert.equal(h.host.links.size, 0, 'no device before the mesh exists');
     assert.equal(h.api.specWrites.length, 0);

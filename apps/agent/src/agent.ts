@@ -136,6 +136,8 @@ export class Agent {
   private async reconcile(): Promise<void> {
     if (this.closed) return;
     const d = this.d;
+    // Until the first lists arrive, "no mesh" would be a guess; the list itself kicks a reconcile.
+    if (!d.api.synced()) return;
     const meshObj = d.api.mesh(d.meshName);
     const view = translateMesh(meshObj, d.api.peers(), this.state.view?.mesh);
     if (!view.mesh) {
@@ -148,16 +150,17 @@ export class Agent {
     const mesh = view.mesh;
     this.state.view = view;
     this.state.mesh = mesh;
+    // The relay session is the slowest step of a join: start it before anything else.
+    if (mesh.relay.mode !== 'never' && !this.relay) {
+      this.relay = d.openRelay(mesh);
+      this.relay?.onChange(() => this.reconciler.kick());
+    }
     this.node ??= await d.api.node(d.nodeName);
     if (!this.device) {
       const opened = await d.openDevice(mesh.interfaceName);
       this.device = opened.device;
       this.state.backend = opened.backend;
       d.logger.info('WireGuard device ready', { iface: mesh.interfaceName, backend: opened.backend });
-    }
-    if (mesh.relay.mode !== 'never' && !this.relay) {
-      this.relay = d.openRelay(mesh);
-      this.relay?.onChange(() => this.reconciler.kick());
     }
     if (!this.state.nat && !this.natProbing) void this.probeNat(mesh);
 

@@ -12,10 +12,16 @@ export class FakeMeshApi implements MeshApi {
   readonly statusWrites: Array<{ name: string; status: PeerStatus }> = [];
   readonly specWrites: Array<{ name: string; spec: OwnPeerSpec }> = [];
   down = false;
+  /** Whether the first lists have arrived. */
+  listed = true;
   private readonly fns = new Set<() => void>();
 
   onChange(fn: () => void): void {
     this.fns.add(fn);
+  }
+
+  synced(): boolean {
+    return this.listed;
   }
 
   /** Notifies watchers, as an informer event would. */

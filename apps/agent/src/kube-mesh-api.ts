@@ -24,6 +24,8 @@ export interface OwnPeerSpec {
 export interface MeshApi {
   /** Called after any change of a watched object (coalesce before doing work). */
   onChange(fn: () => void): void;
+  /** True once the first list of both the meshes and the peers has arrived. */
+  synced(): boolean;
   mesh(name: string): WireKubeMesh | undefined;
   peers(): WireKubePeer[];
   node(name: string): Promise<NodeFacts>;
@@ -50,6 +52,7 @@ export class KubeMeshApi implements MeshApi {
   private readonly meshInformer;
   private readonly fns = new Set<() => void>();
   private closed = false;
+  private readonly listed = new Set<string>();
 
   constructor(kc: KubeConfig, private readonly o: { clock: Clock; logger: Logger; restartMs: number }) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
@@ -81,6 +84,10 @@ export class KubeMeshApi implements MeshApi {
 
   onChange(fn: () => void): void {
     this.fns.add(fn);
+  }
+
+  synced(): boolean {
+    return this.listed.size === 2;
   }
 
   mesh(name: string): WireKubeMesh | undefined {
@@ -142,6 +149,8 @@ export class KubeMeshApi implements MeshApi {
     if (this.closed) return;
     try {
       await inf.start();
+      this.listed.add(what);
+      this.changed();
     } catch (err) {
       // The informer's own 'error' handler schedules the restart; this is the first-list failure.
       this.o.logger.warn('initial list failed; retrying', { resource: what, err: errorMessage(err) });

@@ -6,7 +6,7 @@ import { KubeApiServer } from '@wirekube/kube-api';
 async function main(): Promise<void> {
   const [port, persistPath] = process.argv.slice(2);
   const server = await new KubeApiServer({ host: '0.0.0.0', port: Number(port), ...(persistPath && { persistPath }) }).start();
-  process.stdout.write(`kube-api listening ${server.url}\n`);
+  process.stdout.write(`kube-api listening ${server.url} pid ${process.pid}\n`);
   const stop = () => void server.stop().finally(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

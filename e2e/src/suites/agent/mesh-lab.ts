@@ -23,6 +23,8 @@ export interface MeshNode {
   stunProbe: LabProcess;
   agent: LabProcess;
   publicKey: string;
+  /** Date.now() just before the agent was spawned. */
+  agentStartedAt: number;
 }
 
 /** The shared services of a mesh in the lab. */
@@ -95,6 +97,7 @@ export async function startMeshNode(lab: Lab, services: MeshServices, host: LabH
     cwd: E2E_ROOT,
     env: TSX_ENV,
   });
+  const agentStartedAt = Date.now();
   const agent = host.spawn(
     [process.execPath, agentBin,
       `--node-name=${host.name}`,
@@ -111,7 +114,7 @@ export async function startMeshNode(lab: Lab, services: MeshServices, host: LabH
     ],
     { name: 'agent', env: { OTEL_TRACES_EXPORTER: 'none' } },
   );
-  return { name: host.name, host, wg, stunProbe, agent, publicKey: keys.publicKey };
+  return { name: host.name, host, wg, stunProbe, agent, publicKey: keys.publicKey, agentStartedAt };
 }
 
 /** WireKubePeer objects as kubectl returns them (the fields the suite reads). */

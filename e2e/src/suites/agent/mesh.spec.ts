@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { useLab } from '../../lab';
+import { generateWgKeyPair, useLab } from '../../lab';
 import { bundleAgent, getPeers, meshIpOf, startMeshNode, startMeshServices, type MeshNode, type MeshServices, type PeerObject } from './mesh-lab';
 
 /**
@@ -94,5 +94,36 @@ describe('agent: relay-first mesh across NAT types', function () {
     process.stdout.write(`      agent restart at 10 pps: ${lost}/${m[1]} packets lost\n`);
     assert.ok(lost < 120, `lost ${lost} of ${m[1]}: the mesh did not come back\n${c1.agent.tail(80)}`);
     assert.deepEqual(await failingPairs(), [], 'every pair pings after the restart');
+  });
+
+  it('survives an API outage, catches up, ignores a conflicting WireKubePeer with a condition, and rides out a relay restart', async () => {
+    assert.ok(ips.size, 'needs the mesh from the first test');
+    // API server down: the data plane keeps working on the last known configuration.
+    await services.api.stop();
+    assert.equal((await ping('p1', ips.get('s2')!)).code, 0, 'p1 → s2 while the API is down');
+    assert.equal((await ping('u1', ips.get('c2')!)).code, 0, 'u1 → c2 while the API is down');
+    await services.api.restart();
+    await services.api.waitForOutput(new RegExp(`kube-api listening .* pid ${services.api.pid}$`), 30_000);
+
+    // A peer claiming p1's mesh address: planned by nobody, reported by everybody, nothing breaks.
+    const rogue = { apiVersion: 'wirekube.io/v1alpha1', kind: 'WireKubePeer', metadata: { name: 'rogue' }, spec: { publicKey: generateWgKeyPair().publicKey, allowedIPs: [`${ips.get('p1')}/32`] } };
+    await services.kubectl(['apply', '-f', '-'], JSON.stringify(rogue));
+    const reported = await until('agents to report the conflicting peer', 60_000, async () => {
+      const s1 = (await getPeers(services)).find((p) => p.metadata.name === 's1');
+      const c = s1?.status?.conditions?.find((x) => x.type === 'PeersIgnored');
+      return c?.status === 'True' ? c : undefined;
+    });
+    assert.match(reported.message, /rogue: AllowedIPsConflict/);
+    assert.equal((await ping('s1', ips.get('p1')!)).code, 0, 'p1 is still reached, not the rogue');
+
+    // The relay restarts: sessions come back and every pair pings again.
+    await services.relay.restart();
+    let lastFailing: string[] = [];
+    await until('all pairs to ping after the relay restart', 60_000, async () => {
+      lastFailing = await failingPairs();
+      return lastFailing.length === 0 ? true : undefined;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; still failing: ${lastFailing.join(' ')}`);
+    });
   });
 });
