@@ -81,6 +81,30 @@ describe('relay service (real TCP + gRPC on loopback)', function () {
     assert.equal(relay.server.table.size, 2);
   });
 
+  it('ends control streams that stall in the handshake or send nonsense, counting them', async () => {
+    await relay.close();
+    relay = await startTestRelay({ handshakeTimeoutMs: 300 });
+    const client = new RelayControlClient(`127.0.0.1:${relay.address.controlPort}`, credentials.createInsecure());
+    const errorOf = (msgs: Array<Parameters<ReturnType<typeof client.session>['write']>[0]>) =>
+      new Promise<string>((resolve) => {
+        const call = client.session();
+        call.on('data', (m: { msg?: { $case: string; error?: { code: string } } }) => m.msg?.$case === 'error' && resolve(m.msg.error!.code));
+        call.on('error', () => undefined);
+        for (const m of msgs) call.write(m);
+      });
+    const keys = generateRawKeyPair();
+    const hello = { msg: { $case: 'hello' as const, hello: { publicKey: keys.publicKey, nodeName: 'x', version: RELAY_PROTOCOL_VERSION, presenceFilter: [] } } };
+    assert.equal(await errorOf([hello]), 'handshake-timeout');
+    assert.equal(await errorOf([{ msg: { $case: 'proof', proof: { mac: Buffer.alloc(32) } } }]), 'bad-message');
+    assert.equal(await errorOf([{ msg: { ...hello.msg, hello: { ...hello.msg.hello, publicKey: Buffer.alloc(7) } } }]), 'bad-message');
+    assert.equal(await errorOf([{ msg: { ...hello.msg, hello: { ...hello.msg.hello, version: 99 } } }]), 'unsupported-version');
+    assert.equal(await errorOf([hello, { msg: { $case: 'proof', proof: { mac: Buffer.alloc(3) } } }]), 'auth-failed');
+    assert.equal(relay.server.counters.handshakeRejects, 1);
+    assert.equal(relay.server.counters.authFailures, 1);
+    await until(() => relay.server.limiter.pending === 0, 'handshake slots released');
+    client.close();
+  });
+
   it('refuses a data connection with a forged token without touching the registered one', async () => {
     const a = agent('a');
     const b = agent('b');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { systemClock } from '@wirekube/util';
 
 const ROOT = resolve(__dirname, '../../..');
 
-/** A wirekube-relay process on loopback, started from its main.ts through tsx. */
+/** A wirekube-relay process on loopback. */
 export interface RelayProcess {
   pid: number;
   controlPort: number;
@@ -23,15 +23,23 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the relay, pinned to `cpu` when given (taskset), and waits for "relay serving". */
-export async function startRelayProcess(opts: { cpu?: number; flags?: string[] } = {}): Promise<RelayProcess> {
+/** Bundles apps/relay (esbuild, as `nx build relay` does) so benches measure the shipped artefact. */
+export function bundleRelay(): void {
+  execFileSync(process.execPath, [resolve(ROOT, 'tools/bundle.mjs')], { cwd: resolve(ROOT, 'apps/relay'), stdio: 'inherit' });
+}
+
+/**
+ * Starts the bundled relay (apps/relay/dist/main.js; call {@link bundleRelay} first), pinned to
+ * `cpu` when given (taskset), and waits for "relay serving".
+ */
+export async function startRelayProcess(opts: { cpu?: number; flags?: string[]; nodeFlags?: string[] } = {}): Promise<RelayProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'wk-relay-bench-'));
-  const argv = [process.execPath, '--require', 'tsx/cjs', resolve(ROOT, 'apps/relay/src/main.ts'),
-    '--data-address=127.0.0.1:0', '--control-address=127.0.0.1:0', `--key-file=${dir}/relay.key`, '--metrics-address=', '--replica-id=bench',
-    '--shutdown-drain=0ms', '--probe-address=', ...(opts.flags ?? [])];
+  const argv = [process.execPath, ...(opts.nodeFlags ?? []), resolve(ROOT, 'apps/relay/dist/main.js'),
+    '--data-address=127.0.0.1:0', '--control-address=127.0.0.1:0', `--key-file=${dir}/relay.key`, '--replica-id=bench',
+    '--shutdown-drain=0ms', '--probe-address=', '--metrics-address=', ...(opts.flags ?? [])];
   const child: ChildProcess = spawn(opts.cpu === undefined ? argv[0]! : 'taskset', opts.cpu === undefined ? argv.slice(1) : ['-c', String(opts.cpu), ...argv], {
     cwd: ROOT,
-    env: { ...process.env, TSX_TSCONFIG_PATH: resolve(ROOT, 'bench/tsconfig.json'), OTEL_TRACES_EXPORTER: 'none' },
+    env: { ...process.env, OTEL_TRACES_EXPORTER: 'none' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const line = await new Promise<Record<string, unknown>>((res, rej) => {

@@ -7,7 +7,7 @@
 //      relay and the agent-side proxies, same lab, same run (target ratio ≥ 0.75). Needs root.
 // Run from the repo root: npx tsx --tsconfig bench/tsconfig.json bench/src/relay/relay.bench.ts [seconds] [sessions]
 import { FrameType, addressedFrameBytes, encodeAddressed, generateRawKeyPair } from '@wirekube/relay-core';
-import { controlClient, rawPeer, startRelayProcess, type RawPeer } from './relay-process';
+import { bundleRelay, controlClient, rawPeer, startRelayProcess, type RawPeer } from './relay-process';
 import { wireguardDirectVsRelay } from './wg-over-relay';
 
 const SECONDS = Number(process.argv[2] ?? 4);
@@ -58,8 +58,8 @@ async function throughput(frameBytes: number): Promise<{ gbps: number; mpps: num
   }
 }
 
-async function idleSessions(n: number): Promise<{ baseMiB: number; rssMiB: number; perSessionKiB: number; seconds: number }> {
-  const relay = await startRelayProcess({ flags: ['--max-pending-handshakes=8192', '--handshake-timeout=60s'] });
+async function idleSessions(n: number, nodeFlags: string[]): Promise<{ baseMiB: number; rssMiB: number; perSessionKiB: number; seconds: number }> {
+  const relay = await startRelayProcess({ nodeFlags, flags: ['--max-pending-handshakes=8192', '--handshake-timeout=60s'] });
   const clients = Array.from({ length: Math.ceil(n / 500) }, () => controlClient(relay));
   const peers: RawPeer[] = [];
   try {
@@ -89,6 +89,7 @@ async function idleSessions(n: number): Promise<{ baseMiB: number; rssMiB: numbe
 
 async function main(): Promise<void> {
   const fmt = (n: number, d = 2) => n.toFixed(d);
+  bundleRelay();
   const big = await throughput(1380);
   const small = await throughput(200);
   console.log(`relay alone, one core (taskset -c 0), ${PAIRS} sender→receiver pairs over loopback TCP, ${SECONDS}s each`);
@@ -97,9 +98,13 @@ async function main(): Promise<void> {
     console.log(`  ${label}  ${fmt(r.gbps).padStart(15)}   ${fmt(r.mpps, 3).padStart(9)}   ${fmt(r.relayCpu).padStart(17)}   ${fmt(r.gbps / r.relayCpu).padStart(10)}`);
   }
   console.log('  target: ≥ 4 Gbit/s of 1380-byte frames on one core');
-  const idle = await idleSessions(SESSIONS);
-  console.log(`idle sessions: ${SESSIONS} (control stream + registered data connection each), opened in ${fmt(idle.seconds, 1)}s`);
-  console.log(`  relay RSS ${fmt(idle.rssMiB, 0)} MiB (empty ${fmt(idle.baseMiB, 0)} MiB, ${fmt(idle.perSessionKiB, 1)} KiB/session)   target ≤ 300 MB`);
+  console.log(`idle sessions: ${SESSIONS}, each a control stream (500 per HTTP/2 connection) + a registered data connection; target ≤ 300 MB`);
+  for (const nodeFlags of [[], ['--max-semi-space-size=2']]) {
+    const idle = await idleSessions(SESSIONS, nodeFlags);
+    console.log(
+      `  node ${(nodeFlags.join(' ') || '(default heap)').padEnd(26)} relay RSS ${fmt(idle.rssMiB, 0)} MiB (empty ${fmt(idle.baseMiB, 0)} MiB, ${fmt(idle.perSessionKiB, 1)} KiB/session), opened in ${fmt(idle.seconds, 1)}s`,
+    );
+  }
   if (process.getuid?.() === 0) {
     const wg = await wireguardDirectVsRelay(SECONDS);
     console.log(`wireguard-go + iperf3 (TCP, ${SECONDS}s) between two lab nodes, same lab, same run`);
