@@ -190,7 +190,8 @@ describe('gateway (VGW) in the NAT lab: VPC ↔ hybrid through the elected gatew
       apiVersion: 'wirekube.io/v1alpha1',
       kind: 'WireKubeGateway',
       metadata: { name: 'vpc' },
-      spec: { peerRefs: ['gw-a', 'gw-b'], routes: [{ cidr: ROUTE, description: 'VPC subnet' }], healthCheck: { target: `${db.addr}:8080`, intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 } },
+      // Probed through the tunnel: the hybrid node's kubelet, via each candidate's own WireGuard path.
+      spec: { peerRefs: ['gw-a', 'gw-b'], routes: [{ cidr: ROUTE, description: 'VPC subnet' }], healthCheck: { target: `${hyb.addr}:10250`, intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 } },
     } as WireKubeGateway);
     const getGw = async () => (await cluster!.apis.gateways.get('vpc'))!;
     await until(async () => (await getGw()).status?.ready === true, 'gateway ready');
@@ -214,9 +215,9 @@ describe('gateway (VGW) in the NAT lab: VPC ↔ hybrid through the elected gatew
     const probe: LabProcess = hyb.spawn(['node', TCP_TOOL, 'probe', db.addr, '8080', '100'], { name: 'hybrid-to-db' });
     await probe.waitForOutput(new RegExp(`^ok \\d+ db from ${gwA.addr.replace(/\./g, '\\.')}$`));
 
-    // Blackhole gw-a's path into the VPC (its node stays up; only the data path breaks).
+    // Blackhole gw-a's WireGuard traffic (the node and its agent stay up; only its tunnel dies).
     const faultAt = Date.now();
-    await gwA.sh(`iptables -w 5 -I INPUT -s ${db.addr} -j DROP && iptables -w 5 -I OUTPUT -d ${db.addr} -j DROP && iptables -w 5 -I FORWARD -d ${db.addr} -j DROP`);
+    await gwA.sh(`iptables -w 5 -I OUTPUT -p udp --sport ${PORTS['gw-a']} -j DROP && iptables -w 5 -I INPUT -p udp --dport ${PORTS['gw-a']} -j DROP`);
     await probe.waitForOutput(new RegExp(`^ok \\d+ db from ${gwB.addr.replace(/\./g, '\\.')}$`), 20_000);
     const oks = probe.output.map((l) => /^out\|ok (\d+)/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
     const lastBefore = Math.max(...oks.filter((t) => t <= faultAt));
@@ -232,7 +233,7 @@ describe('gateway (VGW) in the NAT lab: VPC ↔ hybrid through the elected gatew
     }, 'status on gw-b');
     const changed = st.conditions?.find((c) => c.type === 'ActivePeerChanged');
     assert.equal(changed?.reason, 'FailedOver');
-    assert.match(changed!.message, /gw-a → gw-b: .*gw-a demoted: \d+ consecutive failed probes of 10\.1\.0\.100:8080/);
+    assert.match(changed!.message, /gw-a → gw-b: .*gw-a demoted: \d+ consecutive failed probes of 10\.2\.0\.10:10250/);
     assert.equal(st.peerHealth?.find((p) => p.peer === 'gw-a')?.healthy, false);
     await until(async () => !/MASQUERADE/.test(await natRules(gwA)), 'gw-a SNAT removed');
     assert.match(await natRules(gwB), /-s 100\.96\.0\.0\/16 -d 10\.1\.0\.0\/24 .*-j MASQUERADE/);
