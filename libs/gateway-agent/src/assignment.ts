@@ -1,6 +1,6 @@
 import { GatewayRole, type Assignments, type GatewayAssignment } from '@wirekube/proto';
 
-/** What this node does for one gateway. `none` = not a client: withhold the routes. */
+/** What this node does for one gateway. `excluded` = not in clientRefs: withhold the routes. */
 export type GatewayNodeRole = 'active' | 'standby' | 'client' | 'excluded';
 
 /** How a candidate probes the gateway's target network through the tunnel. All durations in ms. */
