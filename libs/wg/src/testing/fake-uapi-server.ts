@@ -15,6 +15,8 @@ export class FakeUapiServer {
   chunkBytes = 1 << 16;
   /** When true, requests are read but never answered. */
   stall = false;
+  /** When true, the next request closes its connection unanswered (as a daemon restart does). */
+  dropNextRequest = false;
   /** Number of connections accepted so far. */
   connections = 0;
   private server?: Server;
@@ -49,6 +51,11 @@ export class FakeUapiServer {
         const req = buf.slice(0, end);
         buf = buf.slice(end + 2);
         if (this.stall) continue;
+        if (this.dropNextRequest) {
+          this.dropNextRequest = false;
+          c.destroy();
+          return;
+        }
         const reply = await this.handle(req);
         for (let i = 0; i < reply.length; i += this.chunkBytes) c.write(reply.slice(i, i + this.chunkBytes));
       }

@@ -69,6 +69,17 @@ describe('UapiBackend (against the in-process UAPI server)', () => {
     assert.equal(server.connections, 2);
   });
 
+  it('retries once on a fresh connection when the kept-open one died unnoticed', async () => {
+    await backend.get();
+    server.dropNextRequest = true;
+    assert.equal((await backend.get()).listenPort, 0);
+    assert.equal(server.connections, 2);
+    const fresh = new UapiBackend({ iface: 'wk0', socketDir: dir });
+    server.dropNextRequest = true;
+    await assert.rejects(fresh.get(), /connection lost before a reply/, 'no retry on a brand-new connection');
+    await fresh.close();
+  });
+
   it('turns a non-zero errno into a typed error and keeps working', async () => {
     server.device.failNextSet = 'nope';
     await assert.rejects(backend.set({ fwmark: 1, peers: [] }), (e: unknown) => e instanceof UapiErrnoError && e.errno === -22);

@@ -63,7 +63,17 @@ export class UapiBackend implements WireGuardBackend {
   }
 
   private request(text: string): Promise<string> {
-    const run = () => this.exchange(text);
+    // A kept-open connection dies silently when the daemon restarts; the first request on it then
+    // fails without any reply. Retry that once on a fresh connection (get and set are idempotent).
+    const run = async () => {
+      const reused = this.conn !== undefined;
+      try {
+        return await this.exchange(text);
+      } catch (err) {
+        if (!reused || !(err instanceof StaleConnectionError)) throw err;
+        return this.exchange(text);
+      }
+    };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
@@ -73,9 +83,10 @@ export class UapiBackend implements WireGuardBackend {
     const conn = this.conn ?? (await this.connect());
     return new Promise<string>((resolve, reject) => {
       let reply = '';
+      let replied = false;
       const done = (err?: Error) => {
         this.clock.clearTimeout(timer);
-        conn.off('data', onData).off('error', done).off('close', onClose);
+        conn.off('data', onData).off('error', onError).off('close', onClose);
         if (err) {
           conn.destroy();
           if (this.conn === conn) this.conn = undefined;
@@ -83,13 +94,16 @@ export class UapiBackend implements WireGuardBackend {
         } else resolve(reply);
       };
       const onData = (chunk: Buffer) => {
+        replied = true;
         reply += chunk.toString('utf8');
         // Replies end with the only blank line they contain.
         if (reply.endsWith('\n\n')) done();
       };
-      const onClose = () => done(new BackendError(`UAPI ${this.socketPath}: connection closed mid-reply`));
+      const onError = (err: Error) => done(replied ? err : new StaleConnectionError(this.socketPath, err));
+      const onClose = () =>
+        done(replied ? new BackendError(`UAPI ${this.socketPath}: connection closed mid-reply`) : new StaleConnectionError(this.socketPath));
       const timer = this.clock.setTimeout(() => done(new BackendError(`UAPI ${this.socketPath}: no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
-      conn.on('data', onData).on('error', done).on('close', onClose);
+      conn.on('data', onData).on('error', onError).on('close', onClose);
       conn.write(text);
     });
   }
@@ -109,5 +123,12 @@ export class UapiBackend implements WireGuardBackend {
       const onError = (err: Error) => reject(new BackendError(`UAPI ${this.socketPath}: cannot connect: ${err.message}`, { cause: err }));
       s.once('error', onError);
     });
+  }
+}
+
+/** The connection failed before any byte of the reply arrived. */
+class StaleConnectionError extends BackendError {
+  constructor(path: string, cause?: Error) {
+    super(`UAPI ${path}: connection lost before a reply${cause ? `: ${cause.message}` : ''}`, { cause });
   }
 }
