@@ -89,4 +89,30 @@ describe('replica link', () => {
     assert.deepEqual(f.calls.slice(1).map((t, i) => t - f.calls[i]!), [2000, 2000]);
     assert.equal(link.lastError?.code, 'replaced');
   });
+
+  it('survives a throwing owner callback: logs it and keeps reconnecting', async () => {
+    const clock = new FakeClock(0);
+    const f = failingClient(() => undefined);
+    f.setClock(clock);
+    const errors: string[] = [];
+    const logger = { ...nullLogger, error: (m: string) => errors.push(m), child: () => logger };
+    const link = new ReplicaLink({
+      address: { host: '127.0.0.1', controlPort: 1, dataPort: 2 },
+      identity,
+      client: f.client,
+      backoff: { initialMs: 100, maxMs: 1000, jitter: 0 },
+      handshakeTimeoutMs: 5000,
+      keepaliveMs: 1000,
+      maxBufferedBytes: 1 << 20,
+      clock,
+      rng: seededRng(1),
+      logger,
+      events: { ...events, changed: () => { throw new Error('owner bug'); } },
+    });
+    link.start();
+    await settle(clock, 2500);
+    link.close();
+    assert.ok(f.calls.length >= 3, `attempts: ${f.calls.length}`);
+    assert.ok(errors.includes('relay link loop failed; restarting it'));
+  });
 });

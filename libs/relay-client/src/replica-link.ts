@@ -110,7 +110,19 @@ export class ReplicaLink {
 
   /** Starts the connect/reconnect loop in the background. */
   start(): void {
-    void this.run();
+    void this.supervise();
+  }
+
+  /** Keeps the loop alive: a bug surfacing in it (e.g. a throwing callback) is logged, never fatal. */
+  private async supervise(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        return await this.run();
+      } catch (err) {
+        this.opts.logger.error('relay link loop failed; restarting it', { err: errorMessage(err) });
+        await this.opts.clock.sleep(this.opts.backoff.maxMs, this.abort.signal).catch(() => undefined);
+      }
+    }
   }
 
   /** Closes both halves and stops reconnecting; idempotent. */

@@ -1,14 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { generateRawKeyPair } from '@wirekube/relay-core';
 import { RelayControlService } from '@wirekube/proto';
 import { GrpcServer } from '@wirekube/runtime';
 import { RelayClient, DEFAULT_RELAY_CLIENT_TUNING, staticReplicas, type ReplicaAddress, type RelayClientOptions } from '@wirekube/relay-client';
-import { cryptoRng, nullLogger, systemClock, type Rng } from '@wirekube/util';
+import { cryptoRng, nullLogger, systemClock } from '@wirekube/util';
 import { DEFAULT_RELAY_OPTIONS, RelayServer, type RelayDeps, type RelayOptions } from '../relay-server';
-
-// util's cryptoRng.next() currently throws (randomInt's range limit); agents back off with this one.
-const agentRng: Rng = { ...cryptoRng, next: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48 };
 
 /** A relay replica on 127.0.0.1 with real TCP and gRPC listeners, for service tests. */
 export interface TestRelay {
@@ -48,7 +44,7 @@ export function testAgent(name: string, replicas: ReplicaAddress[], overrides: P
     identity: { ...keys, nodeName: name },
     replicas: staticReplicas(replicas),
     clock: systemClock,
-    rng: agentRng,
+    rng: cryptoRng,
     logger: nullLogger,
     ...overrides,
   });

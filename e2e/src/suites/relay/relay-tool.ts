@@ -5,11 +5,8 @@
 // shows up on the relay. Runs until killed.
 import { RelayClient, RelayProxy, DEFAULT_RELAY_CLIENT_TUNING, staticReplicas } from '@wirekube/relay-client';
 import { publicKeyOf } from '@wirekube/relay-core';
-import { randomBytes } from 'node:crypto';
-import { cryptoRng, systemClock, type Logger, type Rng } from '@wirekube/util';
+import { cryptoRng, systemClock, type Logger } from '@wirekube/util';
 
-// util's cryptoRng.next() currently throws (randomInt's range limit); this one stays within it.
-const rng: Rng = { ...cryptoRng, next: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48 };
 const log = (msg: string, fields?: object) => console.error(JSON.stringify({ msg, ...fields }));
 const logger: Logger = { debug() {}, info: log, warn: log, error: log, child: () => logger };
 
@@ -23,7 +20,7 @@ async function proxy(args: string[]): Promise<void> {
     identity: { privateKey, publicKey: publicKeyOf(privateKey), nodeName: `lab-${process.pid}`, presenceFilter: () => peerKeys },
     replicas: staticReplicas([{ host: host!, controlPort: Number(controlPort), dataPort: Number(dataPort) }]),
     clock: systemClock,
-    rng,
+    rng: cryptoRng,
     logger,
   });
   const relayProxy = new RelayProxy({ transport: client, wgHost: '127.0.0.1', wgPort: Number(wgPort), logger });
