@@ -53,6 +53,7 @@ const ops: Record<string, (args: never) => Promise<unknown>> = {
     return { localPort: udp.localPort, remotePort: rx.address().port };
   },
   'udp.send': async (a: { data: string }) => ({ sent: await udp!.send(Buffer.from(a.data)), healthy: udp!.healthy, stats: udp!.stats() }),
+  'udp.state': async () => ({ healthy: udp!.healthy, stats: udp!.stats() }),
   'udp.received': async () => received,
 };
 

@@ -11,6 +11,14 @@ interface SendResult {
   stats: EpermSafeStats;
 }
 
+async function waitFor(cond: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 // Code that must run inside the node's namespace (rtnetlink, iptables OUTPUT, sockets) runs in a
 // netns-agent there; the test drives it and inspects from outside.
 describe('wg: backend chain and EPERM-safe UDP inside a lab node', function () {
@@ -70,9 +78,10 @@ describe('wg: backend chain and EPERM-safe UDP inside a lab node', function () {
       assert.equal(blocked.sent, false);
       assert.equal(blocked.stats.epermErrors, 1, 'the kernel returned EPERM');
       assert.equal(blocked.healthy, false, 'socket closed for re-creation');
-      await new Promise((r) => setTimeout(r, 600)); // re-created at least once; still blocked
+      await waitFor(async () => (await agent.call<{ healthy: boolean }>('udp.state')).healthy, 'the socket is re-created');
       const still = await agent.call<SendResult>('udp.send', { data: 'still-blocked' });
       assert.equal(still.sent, false);
+      assert.equal(still.stats.epermErrors, 2, 'the re-created socket (same port) still gets EPERM while the drop is there');
     } finally {
       await host.exec(['iptables', '-D', ...drop]);
     }
