@@ -60,6 +60,15 @@ export function uapiRequest(socketPath: string, request: string, timeoutMs = 500
   });
 }
 
+/** How long wireguard-go may take to start listening on its UAPI socket (generous: loaded CI). */
+const START_TIMEOUT_MS = 10_000;
+
+/** True for a connection refused or not found: the UAPI listener is not up (yet). */
+function isRefused(err: unknown): boolean {
+  const code = err instanceof UapiError ? (err.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+  return code === 'ECONNREFUSED' || code === 'ENOENT';
+}
+
 /** A peer as configured through {@link LabWireguard.configure}. */
 export interface WgPeerConfig {
   publicKey: string;
@@ -161,15 +170,28 @@ export async function startWireguard(host: LabHost, opts: StartWireguardOptions 
     env: { WG_PROCESS_FOREGROUND: '1', LOG_LEVEL: 'verbose' },
   });
   const wg = new LabWireguard(host, iface, proc, keys, listenPort);
-  const deadline = Date.now() + 5000;
-  while (!existsSync(wg.socketPath)) {
+  // The socket file appears at bind(), a moment before listen(): until then connect() is refused.
+  // So wait for the file, then retry the first request while it is refused.
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  const setup = `set=1\nprivate_key=${keyToHex(keys.privateKey)}\nlisten_port=${listenPort}\n\n`;
+  for (;;) {
+    if (existsSync(wg.socketPath)) {
+      try {
+        await wg.uapi(setup);
+        break;
+      } catch (err) {
+        if (!isRefused(err)) {
+          await proc.stop();
+          throw err;
+        }
+      }
+    }
     if (!proc.running || Date.now() > deadline) {
       await proc.stop();
-      throw new UapiError(`wireguard-go ${host.name}/${iface}: no UAPI socket at ${wg.socketPath}\n${proc.tail(20)}`);
+      throw new UapiError(`wireguard-go ${host.name}/${iface}: UAPI socket ${wg.socketPath} not accepting within ${START_TIMEOUT_MS} ms\n${proc.tail(20)}`);
     }
     await sleep(10);
   }
-  await wg.uapi(`set=1\nprivate_key=${keyToHex(keys.privateKey)}\nlisten_port=${listenPort}\n\n`);
   const ip = ['ip', '-n', host.netns];
   if (opts.address) await run([...ip, 'addr', 'add', opts.address, 'dev', iface]);
   await run([...ip, 'link', 'set', iface, 'up']);
