@@ -95,8 +95,8 @@ describe('wg: backend chain and EPERM-safe UDP inside a lab node', function () {
     assert.equal(last?.sent, true, JSON.stringify(last));
     assert.ok(last!.stats.recreations >= 1);
     assert.ok(last!.stats.epermErrors >= 2);
-    await new Promise((r) => setTimeout(r, 100));
-    const got = await agent.call<{ data: string; port: number }[]>('udp.received');
+    let got: { data: string; port: number }[] = [];
+    await waitFor(async () => (got = await agent.call('udp.received')).length >= 2, 'both datagrams arrived');
     assert.deepEqual(got.map((g) => g.data), ['before', 'after']);
     assert.deepEqual([...new Set(got.map((g) => g.port))], [localPort], 'same source port after re-creation');
   });
