@@ -36,6 +36,12 @@ describe('health probes', () => {
       assert.match(bad.detail, /ECONNREFUSED/);
     });
 
+    it('ICMP echo to loopback succeeds through the ping binary', async () => {
+      const r = await networkProbe('127.0.0.1', 1000);
+      assert.equal(r.ok, true, r.detail);
+      assert.match(r.detail, /^icmp 127\.0\.0\.1: 1 received$/);
+    });
+
     it('an unparsable target fails every probe instead of throwing', async () => {
       const r = await networkProbe('::bogus::', 100);
       assert.equal(r.ok, false);
