@@ -3,7 +3,7 @@
 // watches stream, deletes work and invalid objects are refused with a readable error.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KubeApiServer } from '@wirekube/kube-api';
@@ -42,9 +42,9 @@ describe('kubectl against the API test double', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // Each generated manifest by name: deploy/crds/ may also hold a kustomization file, which
-  // `kubectl apply -f <dir>` would try to send as an object (on a real cluster too).
-  const crdFiles = () => readdirSync(CRDS).filter((f) => f.endsWith('.yaml')).flatMap((f) => ['-f', join(CRDS, f)]);
+  // The directory itself, as users run it: its `Kustomization` file has no extension, so kubectl
+  // applies only the generated CRDs.
+  const crdFiles = () => ['-f', `${CRDS}/`];
 
   it('applies the generated CRDs and serves the short names', async () => {
     const out = await ok('apply', ...crdFiles());
