@@ -152,11 +152,11 @@ describe('path machine', () => {
     const link = new Link();
     link.handshakesOnly = true;
     link.relayUp();
-    await link.clock.advance(2500);
+    await link.clock.advance(1400);
     assert.equal(link.driver.state('b')!.phase, 'verifying');
-    await link.clock.advance(1000);
+    await link.clock.advance(300);
     assert.equal(link.path.kind, 'relay');
-    assert.match(link.path.reason, /^direct endpoint 203\.0\.113\.2:51822 showed a handshake but no traffic within 3000 ms; next direct attempt in \d\.\d s$/);
+    assert.match(link.path.reason, /^direct endpoint 203\.0\.113\.2:51822 showed a handshake but no traffic within 1500 ms; next direct attempt in \d\.\d s$/);
     assert.ok(!link.paths.some((e) => e.path.reason.startsWith('direct: handshake and traffic proven')));
   });
 
@@ -245,8 +245,10 @@ describe('path machine', () => {
     const n = link.actions('request-punch').length;
     assert.ok(n >= 3 && n <= 5, `${n} punches in 40 s`);
     link.handshakesOnly = false;
-    await link.clock.advance(70_000);
+    await link.clock.advance(40_000);
     assert.equal(link.path.kind, 'direct');
+    assert.ok(link.driver.state('b')!.attempt >= 4, 'a fresh upgrade keeps the grown backoff');
+    await link.clock.advance(61_000);
     assert.equal(link.driver.state('b')!.attempt, 0, 'stable direct period resets the backoff');
   });
 

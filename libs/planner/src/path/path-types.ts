@@ -13,7 +13,11 @@ export interface PathTuning {
   reprobe: BackoffOptions;
   /** A punch without a result after this long counts as failed. */
   punchTimeoutMs: number;
-  /** A switched endpoint must prove handshake + traffic within this long, or the peer goes back to the relay. */
+  /**
+   * A switched endpoint must prove handshake + traffic within this long, or the peer goes back to
+   * the relay. It bounds the traffic lost when a re-probe switches to a path that is still dead
+   * (a working path proves itself in a few hundred ms: one probe round trip and one stats sample).
+   */
   verifyTimeoutMs: number;
   /** Bytes received over the direct endpoint after the switch that count as traffic (more than WireGuard handshake messages). */
   proofRxBytes: number;
@@ -39,7 +43,7 @@ export interface PathTuning {
 export const DEFAULT_PATH_TUNING: PathTuning = {
   reprobe: { initialMs: 2000, maxMs: 60_000, factor: 2, jitter: 0.2 },
   punchTimeoutMs: 10_000,
-  verifyTimeoutMs: 3000,
+  verifyTimeoutMs: 1500,
   proofRxBytes: 256,
   handshakeMaxAgeMs: 180_000,
   silenceMs: 1000,
