@@ -26,15 +26,14 @@
  *
  * Pure: time comes in with each event (`atMs`), randomness (backoff jitter) through `rng`.
  */
-import { backoffDelay, type Rng } from '@wirekube/util';
-import type { HostPort, RelayMode } from '../domain';
+import type { Rng } from '@wirekube/util';
+import type { RelayMode } from '../domain';
 import { formatHostPort } from '../domain-host-port';
+import { backToRelay, becomeSuspect, clearProbes, enter, mayGoDirect, relayReason, relayUsable, same, sendProbe, settleRelay, useDirect, type Draft } from './path-edits';
 import type { PairMode, PathAction, PathEvent, PathStep, PathTuning, PeerPathState } from './path-types';
 
 /** Probes unanswered while packets still arrive: the outbound direction is dead (≈ 2 s at 200 ms). */
 const ONE_WAY_LOST_PROBES = 10;
-
-type Draft = { -readonly [K in keyof PeerPathState]: PeerPathState[K] };
 
 /**
  * The state of a peer the agent just learned about: `down` until the relay reports presence.
@@ -64,69 +63,6 @@ export function initialPathState(o: { atMs: number; initiator: boolean; relayMod
     replies: 0,
     nextProbeAtMs: o.atMs,
   };
-}
-
-const same = (a: HostPort | undefined, b: HostPort | undefined) => !!a && !!b && a.host === b.host && a.port === b.port;
-const mayGoDirect = (s: PeerPathState) => s.relayMode !== 'always' && s.pair.mode !== 'relay';
-const relayUsable = (s: PeerPathState) => s.relayMode !== 'never' && s.relay !== undefined;
-
-function relayReason(s: PeerPathState, why: string): string {
-  if (s.relayMode === 'always') return 'relay.mode=always: every pair is relayed';
-  if (s.pair.mode === 'relay') return `relayed: ${s.pair.reason}`;
-  return why;
-}
-
-/** Publishes the relay (or down) path for a relay-side phase, writing the endpoint when it changes. */
-function settleRelay(s: Draft, why: string, out: PathAction[], force = false): void {
-  const before = s.path;
-  if (relayUsable(s)) {
-    s.path = { kind: 'relay', endpoint: s.relay!, reason: relayReason(s, why) };
-    if (force || before.kind !== 'relay' || !same(before.endpoint, s.relay)) out.push({ type: 'set-endpoint', endpoint: s.relay!, reason: s.path.reason });
-  } else if (s.relayMode === 'never') {
-    s.path = { kind: 'down', reason: `relay disabled by the mesh (relay.mode=never); ${why}` };
-  } else {
-    s.path = { kind: 'down', reason: s.present ? 'relay proxy endpoint for the peer is being opened' : 'peer holds no session on a relay replica this node reaches' };
-  }
-}
-
-function enter(s: Draft, phase: Draft['phase'], now: number): void {
-  s.phase = phase;
-  s.sinceMs = now;
-}
-
-function clearProbes(s: Draft): void {
-  s.probes = [];
-  s.lostInRow = 0;
-  s.replies = 0;
-}
-
-/** Leaves any direct-side phase for the relay; a failure grows the backoff before the next punch. */
-function backToRelay(s: Draft, now: number, why: string, failed: boolean, t: PathTuning, rng: Rng, out: PathAction[]): void {
-  let reason = why;
-  if (failed) {
-    const delay = backoffDelay(s.attempt, t.reprobe, rng);
-    s.attempt++;
-    s.nextPunchAtMs = now + delay;
-    if (mayGoDirect(s)) reason = `${why}; next direct attempt in ${(delay / 1000).toFixed(1)} s`;
-  }
-  delete s.direct;
-  delete s.punchId;
-  clearProbes(s);
-  enter(s, relayUsable(s) ? 'relay' : 'down', now);
-  settleRelay(s, reason, out, true);
-}
-
-function useDirect(s: Draft, endpoint: HostPort, reason: string, out: PathAction[]): void {
-  s.direct = endpoint;
-  s.path = { kind: 'direct', endpoint, reason };
-  out.push({ type: 'set-endpoint', endpoint, reason });
-}
-
-function sendProbe(s: Draft, now: number, every: number, out: PathAction[]): void {
-  const seq = ++s.probeSeq;
-  s.probes = [...s.probes, { seq, sentMs: now }];
-  s.nextProbeAtMs = now + every;
-  out.push({ type: 'send-probe', seq });
 }
 
 function onEvent(s: Draft, ev: PathEvent, t: PathTuning, rng: Rng, out: PathAction[]): void {
@@ -283,12 +219,6 @@ function onTime(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathAction[
     case 'suspect':
       return onSuspect(s, now, t, rng, out);
   }
-}
-
-/** Probes at once unless a probe is already on its way, then at the suspect rate. */
-function becomeSuspect(s: Draft, now: number, t: PathTuning): void {
-  enter(s, 'suspect', now);
-  s.nextProbeAtMs = s.probes.length > 0 ? Math.min(s.nextProbeAtMs, now + t.suspectProbeIntervalMs) : now;
 }
 
 function onSuspect(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathAction[]): void {
