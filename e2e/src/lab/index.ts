@@ -36,7 +36,8 @@
  *
  * NAT types (see {@link NatType}): public, port-restricted, address-restricted, full-cone,
  * symmetric (random ports), symmetric-sequential (+1 per new mapping from 20000), udp-blocked;
- * `carrier` adds a carrier NAT in front (double NAT). `useLab` clears faults and flushes NAT state
+ * `carrier` adds a carrier NAT in front (double NAT); `hairpin: true` loops LAN→own-WAN UDP back
+ * (off by default, like MASQUERADE). `useLab` clears faults and flushes NAT state
  * after every test (opt out with `flushNatBetweenTests: false`). Independent measuring tools:
  * `startReflector` + `observeNat` + `classifyObservation`, `listenUdp` / `sendUdp`.
  *

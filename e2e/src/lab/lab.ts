@@ -180,7 +180,8 @@ export class Lab implements ProcessOwner {
     await Promise.all([
       run(['ip', 'netns', 'exec', p.internetNetns, 'sh', '-ec', `${noBrNf}; nft -f -`], { input: Faults.baseRuleset() }),
       ...routers.map((r) =>
-        run(['ip', 'netns', 'exec', r.netns, 'sh', '-ec', `${noBrNf}; sysctl -qw net.ipv4.ip_forward=1; nft -f -`], { input: routerRuleset(r) }),
+        // No ICMP redirects: a hairpinned packet leaves by the interface it came in on.
+        run(['ip', 'netns', 'exec', r.netns, 'sh', '-ec', `${noBrNf}; sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.${r.lanIf}.send_redirects=0; nft -f -`], { input: routerRuleset(r) }),
       ),
     ]);
   }

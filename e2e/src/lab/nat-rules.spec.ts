@@ -3,7 +3,7 @@ import { SEQUENTIAL_PORT_BASE, SEQUENTIAL_PORT_SPAN, forgetMappingsRuleset, rout
 import type { RouterPlan } from './plan';
 import { NAT_TYPES } from './topology';
 
-const router = (nat: RouterPlan['nat']): RouterPlan => ({ netns: 'r', nat, wanIf: 'wan0', wanAddr: '198.18.1.1', lanIf: 'lan0', lanCidr: '10.1.0.0/24' });
+const router = (nat: RouterPlan['nat']): RouterPlan => ({ netns: 'r', nat, wanIf: 'wan0', wanAddr: '198.18.1.1', lanIf: 'lan0', lanCidr: '10.1.0.0/24', hairpin: false });
 
 describe('NAT router rulesets (pure)', function () {
   it('every NAT router drops unsolicited WAN traffic in input and forward', function () {
@@ -28,6 +28,10 @@ describe('NAT router rulesets (pure)', function () {
     assert.match(routerRuleset(router('full-cone')), /iifname "wan0" meta l4proto udp dnat ip to udp dport map @cone/);
     assert.match(routerRuleset(router('address-restricted')), /udp dport \. ip saddr @peers dnat ip to udp dport map @cone/);
     assert.equal(forgetMappingsRuleset(router('symmetric')), '');
+    const hp = routerRuleset({ ...router('port-restricted'), hairpin: true });
+    assert.match(hp, /iifname "lan0" ip daddr 198\.18\.1\.1 meta l4proto udp dnat ip to udp dport map @cone/);
+    assert.match(hp, /iifname "lan0" oifname "lan0" ct status dnat snat ip to 198\.18\.1\.1/);
+    assert.doesNotMatch(hp, /iifname "wan0" meta l4proto udp dnat/, 'hairpin does not open the WAN side');
     assert.equal(forgetMappingsRuleset(router('address-restricted')), 'flush map ip lab cone\nflush set ip lab peers\n');
   });
 });

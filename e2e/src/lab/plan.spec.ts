@@ -67,6 +67,7 @@ describe('lab plan (pure)', function () {
       [{ sites: [{ name: 's', nat: 'symmetric', carrier: 'public', nodes: ['x'] }] }, /bad carrier/],
       [{ sites: [{ name: 's', nat: 'symmetric', nodes: [] }] }, /at least one node/],
       [{ sites: [], services: ['dns'] }, /unknown service "dns"/],
+      [{ sites: [{ name: 's', nat: 'public', hairpin: true, nodes: ['x'] }] }, /hairpin needs a single NAT router/],
       [{ sites: [{ name: 's', nat: 'public', nodes: Array.from({ length: 90 }, (_, i) => `n${i}`) }] }, /at most 89/],
     ];
     for (const [spec, re] of bad) {

@@ -18,6 +18,8 @@ export interface RouterPlan {
   wanAddr: string;
   lanIf: string;
   lanCidr: string;
+  /** Loops LAN traffic to the router's own WAN address back to the mapped LAN host. */
+  hairpin: boolean;
 }
 
 /** A namespace that runs programs: a mesh node, a non-member host or a service host. */
@@ -153,12 +155,12 @@ export function planLab(spec: TopologySpec, runId: string): LabPlan {
       plan.addrs.push({ netns: cgn, ifname: 'cgn0', cidr: `100.64.${index}.1/24` });
       plan.addrs.push({ netns: rtr, ifname: 'wan0', cidr: `100.64.${index}.2/24` });
       plan.routes.push({ netns: rtr, dest: 'default', via: `100.64.${index}.1` });
-      site.carrierRouter = { netns: cgn, nat: s.carrier, wanIf: 'wan0', wanAddr: outerWan, lanIf: 'cgn0', lanCidr: `100.64.${index}.0/24` };
-      site.router = { netns: rtr, nat: s.nat, wanIf: 'wan0', wanAddr: `100.64.${index}.2`, lanIf: 'lan0', lanCidr: site.lanCidr };
+      site.carrierRouter = { netns: cgn, nat: s.carrier, wanIf: 'wan0', wanAddr: outerWan, lanIf: 'cgn0', lanCidr: `100.64.${index}.0/24`, hairpin: false };
+      site.router = { netns: rtr, nat: s.nat, wanIf: 'wan0', wanAddr: `100.64.${index}.2`, lanIf: 'lan0', lanCidr: site.lanCidr, hairpin: false };
     } else {
       site.uplinks.push(uplink(rtr, 'wan0', [outerWan]));
       site.wanDevices.push({ netns: rtr, ifname: 'wan0' });
-      site.router = { netns: rtr, nat: s.nat, wanIf: 'wan0', wanAddr: outerWan, lanIf: 'lan0', lanCidr: site.lanCidr };
+      site.router = { netns: rtr, nat: s.nat, wanIf: 'wan0', wanAddr: outerWan, lanIf: 'lan0', lanCidr: site.lanCidr, hairpin: s.hairpin ?? false };
     }
     site.wanAddr = outerWan;
     members.forEach((m, j) => {

@@ -46,6 +46,12 @@ export interface SiteSpec {
    * home router's WAN then sits on a carrier LAN (100.64.<i>.0/24). Not allowed with `public`.
    */
   carrier?: Exclude<NatType, 'public'>;
+  /**
+   * UDP hairpinning: LAN hosts reach each other through the site's public address and mapped
+   * ports (the target sees the sender's public address). Default false, like plain Linux
+   * MASQUERADE and many home routers. Not with `public` or `carrier`.
+   */
+  hairpin?: boolean;
   /** Mesh-member node namespaces on the LAN (order decides addresses: .10, .11, …). */
   nodes: readonly string[];
   /** Non-member hosts on the same LAN (e.g. a VPC's workloads), addresses .100, .101, … */
@@ -106,6 +112,9 @@ export function validateTopology(spec: TopologySpec): void {
       if (!NAT_TYPES.includes(site.carrier) || (site.carrier as NatType) === 'public') {
         throw new TopologyError(`site ${site.name}: bad carrier "${site.carrier}"`);
       }
+    }
+    if (site.hairpin && (site.nat === 'public' || site.carrier !== undefined)) {
+      throw new TopologyError(`site ${site.name}: hairpin needs a single NAT router (not public, no carrier)`);
     }
     const members = [...site.nodes, ...(site.hosts ?? [])];
     if (members.length === 0) throw new TopologyError(`site ${site.name}: needs at least one node or host`);

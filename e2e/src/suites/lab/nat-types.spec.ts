@@ -49,6 +49,7 @@ describe('lab: every NAT type is what its label says (measured by a reflector)',
     sites: [
       ...SITES.map((s) => ({ ...s, nodes: s.name === 'prc' ? ['prc-n', 'prc-n2'] : [`${s.name}-n`] })),
       { name: 'vpc', nat: 'port-restricted', nodes: ['vpc-gw'], hosts: ['vpc-db'] },
+      { name: 'hairpin', nat: 'port-restricted', hairpin: true, nodes: ['hp-a', 'hp-b'] },
     ],
     services: ['stun', 'relay'],
   });
@@ -102,6 +103,22 @@ describe('lab: every NAT type is what its label says (measured by a reflector)',
     assert.ok(mapped.every((m) => m.startsWith(`${wan}:`)), `${mapped}`);
     assert.notEqual(mapped[0], mapped[1]);
     assert.ok(mapped.includes(`${wan}:45000`), `one of them keeps its port: ${mapped}`);
+  });
+
+  it('hairpin: a LAN host reaches its neighbour\'s public mapping only where the site hairpins', async function () {
+    const attempt = async (site: string, from: string, to: string) => {
+      const wan = lab().site(site).wanAddr!;
+      // `to` opens a mapping on port 46000 (probe), then listens on that port; `from` aims at it.
+      const seen = await observeNat(lab().host(to), reflector, { localPort: 46000 });
+      assert.equal(seen.mapped[`${reflector.addrs[0]}:${reflector.ports[0]}`], `${wan}:46000`);
+      const l = await listenUdp(lab().host(to), 46000, 10_000);
+      await sendUdp(lab().host(from), wan, 46000, 5);
+      return l.stop();
+    };
+    const [on, off] = await Promise.all([attempt('hairpin', 'hp-a', 'hp-b'), attempt('prc', 'prc-n', 'prc-n2')]);
+    assert.equal(on.count, 5);
+    assert.ok(on.from.every((f) => f.startsWith(`${lab().site('hairpin').wanAddr}:`)), `hairpinned from ${on.from}: must look public`);
+    assert.equal(off.count, 0);
   });
 
   it('a VPC site has non-member hosts on the same LAN as its gateway node', async function () {
