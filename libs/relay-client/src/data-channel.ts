@@ -5,12 +5,16 @@ import {
   KEY_BYTES,
   RELAY_PROTOCOL_VERSION,
   decodeError,
-  encodeAddressed,
+  addressedFrameBytes,
   encodeFrame,
   encodeRegister,
+  writeAddressed,
 } from '@wirekube/relay-core';
 import { errorMessage, type Clock, type TimerHandle } from '@wirekube/util';
 import { RelayClientError } from './errors';
+
+/** Size of the buffers frames are batched into before a write. */
+const BATCH_BYTES = 64 * 1024;
 
 /** How to reach and register on one replica's data channel. */
 export interface DataChannelOptions {
@@ -32,7 +36,7 @@ export interface DataChannelOptions {
 
 /**
  * The agent's registered TCP data connection to one relay replica. Sends are coalesced: frames
- * written in the same turn of the event loop leave in one write (cork until setImmediate).
+ * sent in the same turn of the event loop are encoded into one buffer that leaves in one write.
  * Received RECV frames go to the datagram handler; the connection ends on ERROR, on a protocol
  * violation, on silence for three keepalive intervals, or on close(); `closed` tells why.
  */
@@ -41,7 +45,10 @@ export class DataChannel {
   dropped = 0;
   private onDatagramFn: (src: Buffer, data: Buffer) => void = () => {};
   private closeHandlers: Array<(err: RelayClientError) => void> = [];
-  private corked = false;
+  /** Frames written this turn of the event loop, sent as one write on setImmediate. */
+  private batch: Buffer = Buffer.alloc(0);
+  private batchLen = 0;
+  private flushScheduled = false;
   private lastHeard: number;
   private keepalive: TimerHandle | undefined;
   private closedWith: RelayClientError | undefined;
@@ -116,16 +123,29 @@ export class DataChannel {
       this.dropped++;
       return false;
     }
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
+    if (dst.length !== KEY_BYTES) throw new RelayClientError('bad-key', `destination key must be ${KEY_BYTES} bytes`);
+    const need = addressedFrameBytes(datagram.length);
+    if (this.batchLen + need > this.batch.length) {
+      this.flush();
+      this.batch = Buffer.allocUnsafe(Math.max(BATCH_BYTES, need));
+    }
+    this.batchLen = writeAddressed(this.batch, this.batchLen, FrameType.Send, dst, datagram);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
       setImmediate(() => {
-        this.corked = false;
-        this.socket.uncork();
+        this.flushScheduled = false;
+        this.flush();
       });
     }
-    this.socket.write(encodeAddressed(FrameType.Send, dst, datagram));
     return true;
+  }
+
+  /** Writes the frames batched so far; the rest of the batch buffer is reused for the next ones. */
+  private flush(): void {
+    if (this.batchLen === 0 || this.closedWith) return;
+    this.socket.write(this.batch.subarray(0, this.batchLen));
+    this.batch = this.batch.subarray(this.batchLen);
+    this.batchLen = 0;
   }
 
   /** Closes the connection; idempotent. */
