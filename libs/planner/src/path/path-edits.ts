@@ -57,6 +57,7 @@ export function backToRelay(s: Draft, now: number, why: string, failed: boolean,
   }
   delete s.direct;
   delete s.punchId;
+  delete s.strayFrom;
   clearProbes(s);
   enter(s, relayUsable(s) ? 'relay' : 'down', now);
   settleRelay(s, reason, out, true);

@@ -30,6 +30,8 @@ class Link {
   /** Direct path delivers handshakes only (a filter that passes 148/92-byte messages, say). */
   handshakesOnly = false;
   loss = 0;
+  /** The peer never switches: its packets keep arriving through the relay (and WireGuard roams there). */
+  peerOnRelay = false;
   punchWorks = true;
   pinging = true;
   /** Monotonic times of pings that got their reply. */
@@ -68,6 +70,10 @@ class Link {
 
   private pass(dir: 'out' | 'in'): boolean {
     if (this.viaRelay) return true;
+    if (dir === 'in' && this.peerOnRelay) {
+      this.endpoint = RELAY;
+      return true;
+    }
     if (key(this.endpoint) !== key(DIRECT)) return false;
     const up = dir === 'out' ? this.directOut : this.directIn;
     return up && !this.handshakesOnly && this.lossRng.next() >= this.loss;
@@ -158,6 +164,16 @@ describe('path machine', () => {
     assert.equal(link.path.kind, 'relay');
     assert.match(link.path.reason, /^direct endpoint 203\.0\.113\.2:51822 showed a handshake but no traffic within 1500 ms; next direct attempt in \d\.\d s$/);
     assert.ok(!link.paths.some((e) => e.path.reason.startsWith('direct: handshake and traffic proven')));
+  });
+
+  it('does not take replies that come back through the relay as proof of the direct path', async () => {
+    const link = new Link();
+    link.peerOnRelay = true;
+    link.relayUp();
+    await link.clock.advance(1700);
+    assert.ok(!link.paths.some((e) => e.path.reason.startsWith('direct: handshake and traffic proven')));
+    assert.match(link.path.reason, /^direct endpoint 203\.0\.113\.2:51822 showed traffic arriving through 127\.0\.0\.1:40001 instead within 1500 ms/);
+    assert.ok(link.actions('set-endpoint').some((e) => (e.action as { reason: string }).reason.startsWith('WireGuard roamed to 127.0.0.1:40001 while verifying')));
   });
 
   for (const [name, cut] of [

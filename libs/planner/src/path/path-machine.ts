@@ -106,6 +106,7 @@ function onEvent(s: Draft, ev: PathEvent, t: PathTuning, rng: Rng, out: PathActi
       if (!ev.endpoint) return backToRelay(s, now, `direct attempt failed: ${ev.reason ?? 'no probe got through'}`, true, t, rng, out);
       enter(s, 'verifying', now);
       clearProbes(s);
+      delete s.strayFrom;
       s.rxAtSwitch = s.rxBytes;
       s.nextProbeAtMs = now;
       useDirect(s, ev.endpoint, `punched ${formatHostPort(ev.endpoint)} (${s.pair.mode}); proving handshake and traffic`, out);
@@ -153,6 +154,10 @@ function onSample(s: Draft, ev: Extract<PathEvent, { type: 'sample' }>, t: PathT
       return;
     case 'verifying': {
       if (roamed && !same(roamed, s.direct)) {
+        // What arrived since the switch came (at least partly) another way: it proves nothing.
+        s.rxAtSwitch = ev.rxBytes;
+        s.replies = 0;
+        s.strayFrom = roamed;
         out.push({ type: 'set-endpoint', endpoint: s.direct!, reason: `WireGuard roamed to ${formatHostPort(roamed)} while verifying; keeping the punched endpoint` });
         return;
       }
@@ -202,7 +207,8 @@ function onTime(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathAction[
     case 'verifying': {
       if (now - s.sinceMs >= t.verifyTimeoutMs) {
         const session = s.lastHandshakeMs > 0 && now - s.lastHandshakeMs <= t.handshakeMaxAgeMs;
-        const missing = !session ? 'no handshake' : s.rxBytes - s.rxAtSwitch < t.proofRxBytes ? 'a handshake but no traffic' : 'no answered probe';
+        const stray = s.strayFrom && `traffic arriving through ${formatHostPort(s.strayFrom)} instead`;
+        const missing = !session ? 'no handshake' : (stray ?? (s.rxBytes - s.rxAtSwitch < t.proofRxBytes ? 'a handshake but no traffic' : 'no answered probe'));
         return backToRelay(s, now, `direct endpoint ${formatHostPort(s.direct!)} showed ${missing} within ${t.verifyTimeoutMs} ms`, true, t, rng, out);
       }
       if (now >= s.nextProbeAtMs) sendProbe(s, now, t.suspectProbeIntervalMs, out);

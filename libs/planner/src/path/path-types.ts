@@ -113,6 +113,8 @@ export interface PeerPathState {
   relay?: HostPort;
   /** The direct endpoint being verified or used. */
   direct?: HostPort;
+  /** Verifying: WireGuard roamed here instead (the peer's packets came another way). */
+  strayFrom?: HostPort;
   /** Failures since the last stable direct period: the backoff exponent. */
   attempt: number;
   /** Relay/down: earliest time of the next punch request. */
