@@ -68,6 +68,8 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     assert.deepEqual(pb?.allowedIps.sort(), ['10.20.0.0/24', '10.250.0.2/32']);
     assert.ok(pc, 'c is still a WireGuard peer so a handshake can happen on any path');
     assert.equal(pc.endpoint, undefined);
+    assert.equal(pb?.persistentKeepaliveSec, 25);
+    assert.equal(pc.persistentKeepaliveSec, 0, 'keepalive starts with the endpoint, so the handshake starts at once');
     assert.deepEqual(h.host.routes.map((r) => r.cidr).sort(), ['10.20.0.0/24', '10.250.0.2/32']);
     assert.ok(h.host.routes.every((r) => r.table === ROUTE_TABLE && r.dev === 'wire_kube'));
     assert.deepEqual(h.host.rules.map((r) => r.priority).sort(), [100, 150, 200]);

@@ -225,7 +225,10 @@ export class Agent {
         publicKey: WgKey.fromBase64(p.publicKey),
         allowedIps: p.allowedIps,
         ...(p.endpoint && { endpoint: `${p.endpoint.host}:${p.endpoint.port}` }),
-        persistentKeepaliveSec: p.persistentKeepaliveSec,
+        // Keepalive only once there is an endpoint: WireGuard sends a keepalive (and so starts the
+        // handshake) the moment the interval goes from 0 to non-zero, instead of waiting out the
+        // 5 s rekey timeout left by a handshake it tried when it had nowhere to send.
+        persistentKeepaliveSec: p.endpoint ? p.persistentKeepaliveSec : 0,
       })),
     });
     await applyHost(this.d.host, {
@@ -266,7 +269,9 @@ export class Agent {
       const localRelayUp = relay?.localUp() ?? false;
       const remotePresent = relay?.present(key) ?? false;
       let relayEndpoint = relay?.endpoint(key);
-      if (relay && localRelayUp && remotePresent && !relayEndpoint) relayEndpoint = await relay.open(key);
+      // Opened as soon as this node has a session, before the peer is present: a handshake the
+      // peer sends first must find an endpoint here, or WireGuard waits out its 5 s rekey timeout.
+      if (relay && localRelayUp && !relayEndpoint) relayEndpoint = await relay.open(key);
       const next = decidePath({ relayMode: mesh.relay.mode, localRelayUp, remotePresent, ...(relayEndpoint && { relayEndpoint }) });
       const prev = this.paths.get(p.name);
       if (!samePath(prev?.state, next)) {

@@ -6,7 +6,8 @@
 //  4. two symmetric-NAT nodes: time from both agents ready ("agent running") to the first ping
 //     over WireGuard (target ≤ 1 s).
 // Everything runs as separate processes exactly as in e2e/src/suites/agent.
-// Run as root from the repo root: npx tsx --tsconfig bench/tsconfig.json bench/src/agent/agent.bench.ts
+// Run as root from the repo root: npx tsx --tsconfig bench/tsconfig.json bench/src/agent/agent.bench.ts [all|mesh|symmetric] [rounds]
+// (`symmetric` repeats scenario 4 `rounds` times, default 1, and prints each figure.)
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { bundleAgent, getPeers, meshIpOf, startMeshNode, startMeshServices, type MeshNode } from '@wirekube/agent-lab';
@@ -115,8 +116,14 @@ async function symmetricPair(agentBin: string): Promise<Record<string, string>> 
 }
 
 async function main(): Promise<void> {
+  const [what = 'all', rounds = '1'] = process.argv.slice(2);
   const agentBin = await bundleAgent();
-  const rows = { ...(await meshTopology(agentBin)), ...(await symmetricPair(agentBin)) };
+  const rows: Record<string, string> = what === 'symmetric' ? {} : await meshTopology(agentBin);
+  if (what !== 'mesh') {
+    const runs: string[] = [];
+    for (let i = 0; i < Number(rounds); i++) runs.push(Object.values(await symmetricPair(agentBin))[0]!);
+    rows['symmetric ↔ symmetric: both agents ready → first ping over WireGuard (target ≤ 1 s)'] = runs.join(', ');
+  }
   const width = Math.max(...Object.keys(rows).map((k) => k.length));
   for (const [k, v] of Object.entries(rows)) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
 }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { AgentAdminClient, type AgentStatus, type Explanation } from '@wirekube/proto';
 import { generateWgKeyPair, useLab } from '../../lab';
 import { bundleAgent, getPeers, meshIpOf, startMeshNode, startMeshServices, type MeshNode, type MeshServices, type PeerObject } from './mesh-lab';
 
@@ -74,6 +77,18 @@ describe('agent: relay-first mesh across NAT types', function () {
     assert.equal(byName.get('p1')?.status?.natType, 'open');
     assert.match(byName.get('p1')?.spec.endpoint ?? '', /^198\.18\.1\.10:51822$/, 'a public node publishes its endpoint');
     for (const p of connected) assert.deepEqual(p.status?.pathSummary, { direct: 0, relay: 7, none: 0 }, p.metadata.name);
+    // AgentAdmin on the node's unix socket tells the same story.
+    const admin = new AgentAdminClient(`unix:${join(lab().host('s1').dir, 'agent', 'agent.sock')}`, credentials.createInsecure());
+    try {
+      const st = await new Promise<AgentStatus>((ok, fail) => admin.getStatus({}, (e, r) => (e ? fail(e) : ok(r))));
+      assert.equal(st.meshIp, ips.get('s1'));
+      assert.equal(st.peersRelay, names.length - 1);
+      assert.equal(st.backend, 'userspace:wireguard-go');
+      const why = await new Promise<Explanation>((ok, fail) => admin.explain({ peer: 'u2' }, (e, r) => (e ? fail(e) : ok(r))));
+      assert.ok(why.steps.some((x) => /relay-first/.test(x)), why.steps.join('\n'));
+    } finally {
+      admin.close();
+    }
     const table = await services.kubectl(['get', 'wkpeer']);
     assert.match(table, /s1\s+\S+\s+.*true\s+symmetric/, table);
     process.stdout.write(`      agent start → all ${names.length * (names.length - 1)} pairs ping: ${allPairsMs} ms\n${table}`);
