@@ -49,7 +49,7 @@ describe('lab: faults are real and reversible', function () {
     await assert.rejects(lab().faults.blackhole({ from: 'pa', to: 'nowhere' }), /neither a site nor a host/);
   });
 
-  it('rate limit caps throughput (tc tbf), clear restores it', async function () {
+  it('rate limit caps throughput both ways (tc tbf), clear restores it', async function () {
     const relay = lab().host('relay');
     const iperf = async (args: string[]) => {
       const srv = relay.spawn(['iperf3', '-s', '-1', '--forceflush', '-B', relay.addr], { name: 'iperf3' });
@@ -59,11 +59,12 @@ describe('lab: faults are real and reversible', function () {
       return (JSON.parse(out.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second;
     };
     const f = await lab().faults.rateLimit({ site: 'pa', kbit: 4000 });
-    const shaped = await iperf(['-t', '1']);
+    const up = await iperf(['-t', '1']);
+    const down = await iperf(['-t', '1', '-R']);
     await f.clear();
     const free = await iperf(['-n', '20M']);
-    assert.ok(shaped < 4000e3 * 1.5, `shaped ${shaped} bit/s`);
-    assert.ok(free > shaped * 5, `unshaped ${free} vs shaped ${shaped} bit/s`);
+    assert.ok(up < 4000e3 * 1.5 && down < 4000e3 * 1.5, `shaped up ${up}, down ${down} bit/s`);
+    assert.ok(free > up * 5, `unshaped ${free} vs shaped ${up} bit/s`);
   });
 
   it('router reboot loses NAT state but keeps the rules', async function () {
