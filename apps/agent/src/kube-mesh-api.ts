@@ -2,6 +2,7 @@ import type { KubeConfig} from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi, makeInformer, PatchStrategy, type Informer, setHeaderOptions, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import { WIREKUBE_GROUP, WIREKUBE_VERSION, type PeerStatus, type WireKubeMesh, type WireKubePeer } from '@wirekube/k8s';
 import { errorMessage, type Clock, type Logger } from '@wirekube/util';
+import { planningSignature } from './mesh-view';
 
 /** This node as the agent needs it from its Node object. */
 export interface NodeFacts {
@@ -65,11 +66,19 @@ export class KubeMeshApi implements MeshApi {
   }
 
   private hook<T extends KubernetesObject>(inf: Informer<T>, what: string): void {
-    const changed = () => this.changed();
-    inf.on('add', changed);
-    inf.on('update', changed);
-    inf.on('delete', changed);
-    inf.on('connect', changed);
+    const seen = new Map<string, string>();
+    const changed = (obj: T, gone = false) => {
+      const name = obj.metadata?.name ?? '';
+      const sig = planningSignature(obj as Parameters<typeof planningSignature>[0]);
+      if (!gone && seen.get(name) === sig) return;
+      if (gone) seen.delete(name);
+      else seen.set(name, sig);
+      this.changed();
+    };
+    inf.on('add', (o) => changed(o));
+    inf.on('update', (o) => changed(o));
+    inf.on('delete', (o) => changed(o, true));
+    inf.on('connect', () => this.changed());
     inf.on('error', (err: unknown) => {
       if (this.closed) return;
       this.o.logger.warn('watch failed; serving the last known objects and retrying', { resource: what, err: errorMessage(err), retryMs: this.o.restartMs });

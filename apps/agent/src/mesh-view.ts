@@ -32,3 +32,14 @@ export function translateMesh(meshObj: WireKubeMesh | undefined, peerObjs: reado
   if (m.ok) return { mesh: m.value, peers, invalid };
   return { ...(lastGood && { mesh: lastGood }), meshProblem: m.message, peers, invalid };
 }
+
+/**
+ * The part of a watched object the agent plans from: spec, deletion and the published NAT
+ * behaviour. A status write that changes only counters, paths or conditions has the same
+ * signature, so it does not cost every other agent a reconcile (DESIGN §11: no N² work from
+ * status churn). Pure.
+ */
+export function planningSignature(obj: { metadata?: { generation?: number; deletionTimestamp?: unknown }; spec?: unknown; status?: unknown }): string {
+  const st = (obj.status ?? {}) as { natType?: unknown; nat?: unknown };
+  return JSON.stringify([obj.spec, obj.metadata?.deletionTimestamp ?? null, st.natType ?? null, st.nat ?? null]);
+}

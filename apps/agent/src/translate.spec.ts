@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { WireKubeMesh } from '@wirekube/k8s';
 import { keyPair, meshObject, peerObject } from './agent-harness';
-import { translateMesh } from './mesh-view';
+import { planningSignature, translateMesh } from './mesh-view';
 import { meshFromObject, peerFromObject } from './translate';
 
 describe('translation of WireKube objects', () => {
@@ -51,5 +51,14 @@ describe('translation of WireKube objects', () => {
     assert.match(broken.meshProblem ?? '', /meshCIDR/);
     assert.equal(translateMesh(undefined, [], good.value).mesh, good.value);
     assert.equal(translateMesh(undefined, [], undefined).mesh, undefined);
+  });
+
+  it('a status write of counters, paths or conditions does not change the planning signature', () => {
+    const p = peerObject('x', keyPair().pub.toBase64(), ['10.1.0.0/24']);
+    const base = planningSignature({ ...p, status: { natType: 'symmetric', rxBytes: 1, conditions: [] } });
+    assert.equal(planningSignature({ ...p, status: { natType: 'symmetric', rxBytes: 99, pathSummary: { direct: 0, relay: 3, none: 0 } } }), base);
+    assert.notEqual(planningSignature({ ...p, status: { natType: 'open' } }), base);
+    assert.notEqual(planningSignature({ ...p, spec: { ...p.spec, allowedIPs: [] }, status: { natType: 'symmetric' } }), base);
+    assert.notEqual(planningSignature({ ...p, metadata: { ...p.metadata, deletionTimestamp: new Date() }, status: { natType: 'symmetric' } }), base);
   });
 });
