@@ -74,6 +74,12 @@ async function scrapeNames(bin: string, args: string[], children: ChildProcess[]
     });
     child.once('exit', (code) => rej(new Error(`${bin} exited ${code}:\n${err}`)));
   });
+  // The endpoint listens before the service has registered its own metrics: scrape once it is ready.
+  const deadline = Date.now() + 20_000;
+  while ((await fetch(`http://127.0.0.1:${port}/readyz`)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${bin} never became ready`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
 }
