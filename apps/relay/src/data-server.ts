@@ -11,7 +11,7 @@ import {
   encodeFrame,
 } from '@wirekube/relay-core';
 import type { Clock, Logger } from '@wirekube/util';
-import type { DataSink, Forwarder } from './forwarder';
+import type { Forwarder } from './forwarder';
 import type { HandshakeLimiter } from './handshake-limiter';
 import type { DropReason, RelayCounters } from './relay-stats';
 import type { DataPort, PeerEntry, SessionTable } from './session-table';
@@ -62,7 +62,7 @@ export function serveDataConnection(socket: Socket, deps: DataChannelDeps, opts:
   let lastDst: PeerEntry | undefined;
   let closing = false;
 
-  const link: DataPort & DataSink = {
+  const link: DataPort = {
     write: (buf) => void socket.write(buf),
     backlogged: () => socket.writableLength >= opts.socketHighWaterBytes,
     close: (code, message) => fail(code, message),

@@ -1,14 +1,6 @@
 import { FrameType, writeAddressed } from '@wirekube/relay-core';
 import type { RelayCounters } from './relay-stats';
-import { QUEUE_ITEM_OVERHEAD, type PeerEntry, type QueuedDatagram, type SessionTable } from './session-table';
-
-/** The write side of a registered data connection, as the forwarder sees it. */
-export interface DataSink {
-  /** Queues bytes on the socket. */
-  write(buf: Buffer): void;
-  /** True while the socket's own buffer is above its high-water mark: stop writing until drain. */
-  backlogged(): boolean;
-}
+import { QUEUE_ITEM_OVERHEAD, type PeerEntry, type QueuedDatagram } from './session-table';
 
 /** Forwarding limits. Bytes everywhere. */
 export interface ForwarderOptions {
@@ -30,7 +22,6 @@ export class Forwarder {
   private readonly dirty = new Set<PeerEntry>();
 
   constructor(
-    private readonly table: SessionTable,
     private readonly counters: RelayCounters,
     private readonly opts: ForwarderOptions,
   ) {}
@@ -46,18 +37,14 @@ export class Forwarder {
   }
 
   /**
-   * Queues `data` (a view into the sender's receive buffer) from `src` to the peer whose key id is
-   * `dstKeyId`. Unknown destinations and full queues are dropped and counted, never thrown.
+   * Queues `data` (a view into the sender's receive buffer) from `src` for `dst`, the registered
+   * peer the frame is addressed to (undefined when nobody holds that key). Unknown destinations and
+   * full queues are dropped and counted, never thrown.
    */
-  forward(src: PeerEntry, dstKeyId: string, data: Buffer): void {
-    this.forwardTo(src, this.table.get(dstKeyId), data);
-  }
-
-  /** {@link forward} with the destination already looked up (undefined: unknown). */
   forwardTo(src: PeerEntry, dst: PeerEntry | undefined, data: Buffer): void {
     if (!dst || dst.closed) return this.counters.drop('unknown-destination');
     if (this.queuedBytes + data.length > this.opts.maxQueuedBytes) return this.counters.drop('relay-overload');
-    const sink = dst.data as (DataSink & object) | undefined;
+    const sink = dst.data;
     // A datagram that will wait is copied, so it does not pin the sender's whole receive chunk.
     const waits = !sink || sink.backlogged();
     const item: QueuedDatagram = { src: src.key, data: waits ? Buffer.from(data) : data, cost: data.length + QUEUE_ITEM_OVERHEAD };
@@ -77,7 +64,7 @@ export class Forwarder {
 
   /** Writes `dst`'s queue to its data connection in batches until empty or the socket backs up. */
   flush(dst: PeerEntry): void {
-    const sink = dst.data as (DataSink & object) | undefined;
+    const sink = dst.data;
     if (!sink || dst.closed) return;
     const batch: QueuedDatagram[] = [];
     while (dst.queue.length > 0 && !sink.backlogged()) {

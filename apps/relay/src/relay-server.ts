@@ -80,7 +80,7 @@ export class RelayServer {
   ) {
     this.publicKey = publicKeyOf(opts.privateKey);
     this.table = new SessionTable(opts.queue, this.counters, (b) => this.forwarder.release(b));
-    this.forwarder = new Forwarder(this.table, this.counters, opts.forwarding);
+    this.forwarder = new Forwarder(this.counters, opts.forwarding);
     this.limiter = new HandshakeLimiter(opts.handshake);
     this.broker = new PunchBroker(this.table, deps.clock, opts.punch);
     this.prober = new FilteringProber(this.table, deps.probeSockets, deps.clock, opts.probesPerSecond);

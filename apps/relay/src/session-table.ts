@@ -18,8 +18,12 @@ export interface ControlPort {
   close(code: string, message: string): void;
 }
 
-/** How the table reaches a data connection. */
+/** A registered data connection, as the table and the forwarder reach it. */
 export interface DataPort {
+  /** Queues bytes on the socket. */
+  write(buf: Buffer): void;
+  /** True while the socket's own buffer is above its high-water mark: stop writing until drain. */
+  backlogged(): boolean;
   /** Sends ERROR `code` and closes the connection; idempotent. */
   close(code: string, message: string): void;
 }
