@@ -37,6 +37,8 @@ export const DEFAULT_RELAY_CLIENT_TUNING = {
   maxBufferedBytes: 4 << 20,
 } as const;
 
+const MAX_CACHED_ROUTES = 65_536;
+
 /** A punch offer received from a peer, with the means to answer it on the replica that carried it. */
 export interface IncomingPunch {
   offer: PunchOffer;
@@ -150,6 +152,8 @@ export class RelayClient implements RelayTransport {
 
   private pick(keyId: string): ReplicaLink | undefined {
     if (this.routes.has(keyId)) return this.routes.get(keyId);
+    // Keys are the peers the proxy sends to; the cap only guards against a caller probing many keys.
+    if (this.routes.size >= MAX_CACHED_ROUTES) this.routes.clear();
     const link = this.choose(keyId);
     this.routes.set(keyId, link);
     return link;
