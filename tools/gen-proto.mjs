@@ -24,7 +24,7 @@ const TS_PROTO_OPTIONS = [
   'useDate=false',
 ];
 
-const files = walk(protoRoot, '.proto');
+const files = walk(join(protoRoot, 'wirekube'), '.proto').map((f) => `wirekube/${f}`);
 if (!check) rmSync(target, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const r = spawnSync(
