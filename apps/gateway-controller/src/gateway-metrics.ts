@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { scrapeTimeMetrics } from '@wirekube/runtime';
 import type { GatewayController } from './gateway-controller';
 
 /**
@@ -6,26 +7,7 @@ import type { GatewayController } from './gateway-controller';
  * controller's plain counters and last decisions, so reconciling never touches prom-client.
  */
 export function registerGatewayMetrics(registry: Registry, ctl: GatewayController): void {
-  const counter = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const v = read();
-        if (v > 0) this.inc(v);
-      },
-    });
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
+  const { counter, gauge } = scrapeTimeMetrics(registry);
   gauge('wirekube_gateway_leader', '1 while this replica holds the Lease.', () => (ctl.isLeader ? 1 : 0));
   gauge('wirekube_gateway_agents_connected', 'Agents holding an assignment stream with this replica.', () => ctl.service.connected().size);
   counter('wirekube_gateway_reconciles_total', 'Reconciles run.', () => ctl.reconcileStats.reconciles);

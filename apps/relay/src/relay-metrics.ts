@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import { scrapeTimeMetrics } from '@wirekube/runtime';
 import type { RelayServer } from './relay-server';
 
 /**
@@ -7,26 +8,7 @@ import type { RelayServer } from './relay-server';
  */
 export function registerRelayMetrics(registry: Registry, relay: RelayServer): void {
   const c = relay.counters;
-  const counter = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.reset();
-        const v = read();
-        if (v > 0) this.inc(v);
-      },
-    });
-  const gauge = (name: string, help: string, read: () => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read());
-      },
-    });
+  const { counter, gauge } = scrapeTimeMetrics(registry);
   gauge('wirekube_relay_sessions', 'Proven peer sessions on this replica.', () => relay.table.size);
   gauge('wirekube_relay_handshakes_pending', 'Connections and streams that have not proven a key yet.', () => relay.limiter.pending);
   gauge('wirekube_relay_queued_bytes', 'Bytes waiting in all destination queues.', () => relay.forwarder.queued);

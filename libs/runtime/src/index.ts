@@ -25,7 +25,7 @@ export {
 export { commonFlags, LOG_LEVELS, type LogLevel } from './config/common-flags';
 export { createLogger, type JsonLoggerOptions } from './logger';
 export { initTracing, type Tracing } from './tracing';
-export { createMetricsRegistry, startHttpEndpoint, splitHostPort, type HttpEndpoint } from './metrics';
+export { createMetricsRegistry, startHttpEndpoint, splitHostPort, scrapeTimeMetrics, type HttpEndpoint, type ScrapeTimeMetrics } from './metrics';
 export { GrpcServer, type GrpcServerOptions } from './grpc/server';
 export { createClient, tracingInterceptor, type ClientConstructor } from './grpc/client';
 export { checkHealth } from './grpc/health-client';

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 /**
  * A fresh Prometheus registry for one service, with process metrics (CPU, RSS, event loop lag)
@@ -63,4 +63,43 @@ export async function startHttpEndpoint(opts: {
 export function splitHostPort(s: string): [string, number] {
   const i = s.lastIndexOf(':');
   return [s.slice(0, i).replace(/^\[|\]$/g, ''), Number(s.slice(i + 1))];
+}
+
+/** Builders of metrics whose values are read from plain state when Prometheus scrapes. */
+export interface ScrapeTimeMetrics {
+  /** A counter reporting `read()`, a monotonic total kept by the component itself. */
+  counter(name: string, help: string, read: () => number): void;
+  /** A gauge reporting `read()`. */
+  gauge(name: string, help: string, read: () => number): void;
+}
+
+/**
+ * Registers metrics on `registry` that read a component's own counters at scrape time (collect
+ * callbacks), so hot paths and pure cores never touch prom-client.
+ */
+export function scrapeTimeMetrics(registry: Registry): ScrapeTimeMetrics {
+  return {
+    counter(name, help, read) {
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          const v = read();
+          if (v > 0) this.inc(v);
+        },
+      });
+    },
+    gauge(name, help, read) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    },
+  };
 }
