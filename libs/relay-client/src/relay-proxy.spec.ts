@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { nullLogger, seededRng } from '@wirekube/util';
 import { FakeClock } from '@wirekube/util/testing';
 import { FakeUdpNetwork } from '@wirekube/wg/testing';
@@ -92,5 +93,29 @@ describe('relay proxy', () => {
     r.proxy.close();
     r.transport.deliver(peerA, 'y');
     assert.equal(r.proxy.counters.unknownSource, 1, 'unsubscribed');
+  });
+
+  it('real loopback sockets absorb a WireGuard burst while the event loop is busy', async () => {
+    const wg = createSocket('udp4');
+    await new Promise<void>((res) => wg.bind(0, '127.0.0.1', () => res()));
+    const transport = new FakeTransport();
+    transport.present.add(peerA.toString('hex'));
+    const proxy = new RelayProxy({ transport, wgHost: '127.0.0.1', wgPort: wg.address().port, logger: nullLogger });
+    try {
+      const ep = await proxy.addPeer(peerA);
+      const pkt = Buffer.alloc(1400, 7);
+      let sent = 0;
+      for (let i = 0; i < 400; i++) wg.send(pkt, ep.port, '127.0.0.1', () => sent++);
+      // Block the loop (as a busy agent would) while the burst lands in the socket buffer.
+      const until = Date.now() + 100;
+      while (Date.now() < until);
+      const deadline = Date.now() + 3000;
+      while (transport.sent.length < 400 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(sent, 400);
+      assert.equal(transport.sent.length, 400, 'no datagram lost to a full socket buffer');
+    } finally {
+      proxy.close();
+      wg.close();
+    }
   });
 });
