@@ -1,5 +1,4 @@
-import type { Condition, WireKubePeer } from '@wirekube/k8s';
-import { MAX_PATH_ENTRIES } from '@wirekube/k8s';
+import type { WireKubePeer } from '@wirekube/k8s';
 import { planNode, ROUTE_TABLE, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState } from '@wirekube/planner';
 import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { WgKey, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
@@ -8,9 +7,9 @@ import { applyHost, type HostNet } from './host-net';
 import type { MeshApi, NodeFacts } from './kube-mesh-api';
 import type { NatFacts } from './nat-report';
 import { ownMeshIp, ownPeerSpec, specMatches } from './own-peer';
-import { decidePath, samePath } from './path-policy';
+import { updatePaths, type PathEntry } from './path-table';
 import type { RelayPort } from './relay-link';
-import { buildStatus, type PeerView } from './status-model';
+import { agentStatusOf } from './agent-status';
 import { StatusWriter } from './status-writer';
 import { translateMesh, type MeshView } from './mesh-view';
 
@@ -78,7 +77,7 @@ export class Agent {
   private meshMissingLogs = 0;
   private statsTimer?: ReturnType<Clock['setTimeout']>;
   private closed = false;
-  private readonly paths = new Map<string, { state: PathState; sinceMs: number; key: string }>();
+  private readonly paths = new Map<string, PathEntry>();
   readonly state: AgentState;
 
   constructor(private readonly d: AgentDeps) {
@@ -180,7 +179,8 @@ export class Agent {
       natType: this.state.nat?.natType ?? 'unknown',
       terminating: false,
     };
-    await this.updatePaths(mesh, others);
+    await updatePaths({ paths: this.paths, peers: others, mesh, ...(this.relay && { relay: this.relay }), nowMs: d.clock.now(), logger: d.logger });
+    this.state.relaySessions = this.relay?.sessions() ?? [];
     const plan = planNode({
       node: d.nodeName,
       publicKey: self.publicKey,
@@ -258,35 +258,6 @@ export class Agent {
     await this.d.api.upsertOwnPeer(this.d.nodeName, this.node, spec);
   }
 
-  private async updatePaths(mesh: MeshConfig, others: readonly MeshPeer[]): Promise<void> {
-    const now = this.d.clock.now();
-    const relay = this.relay;
-    const wanted = new Set<string>();
-    for (const p of others) {
-      if (p.terminating) continue;
-      wanted.add(p.name);
-      const key = WgKey.fromBase64(p.publicKey).bytes();
-      const localRelayUp = relay?.localUp() ?? false;
-      const remotePresent = relay?.present(key) ?? false;
-      let relayEndpoint = relay?.endpoint(key);
-      // Opened as soon as this node has a session, before the peer is present: a handshake the
-      // peer sends first must find an endpoint here, or WireGuard waits out its 5 s rekey timeout.
-      if (relay && localRelayUp && !relayEndpoint) relayEndpoint = await relay.open(key);
-      const next = decidePath({ relayMode: mesh.relay.mode, localRelayUp, remotePresent, ...(relayEndpoint && { relayEndpoint }) });
-      const prev = this.paths.get(p.name);
-      if (!samePath(prev?.state, next)) {
-        this.d.logger.info('path changed', { peer: p.name, path: next.kind, reason: next.reason });
-        this.paths.set(p.name, { state: next, sinceMs: now, key: p.publicKey });
-      }
-    }
-    for (const [name, entry] of this.paths) {
-      if (wanted.has(name)) continue;
-      this.paths.delete(name);
-      relay?.forget(WgKey.fromBase64(entry.key).bytes());
-    }
-    this.state.relaySessions = relay?.sessions() ?? [];
-  }
-
   private async probeNat(mesh: MeshConfig): Promise<void> {
     this.natProbing = true;
     while (!this.closed && !this.state.nat) {
@@ -305,43 +276,11 @@ export class Agent {
 
   /** Reads WireGuard counters and offers the status to the rate-limited writer. */
   async refreshStatus(): Promise<void> {
-    const plan = this.state.plan;
-    if (!this.device || !plan || this.closed) return;
-    const stats = new Map((await this.device.stats()).map((s) => [s.publicKey, s]));
-    this.state.stats = stats;
-    const views: PeerView[] = plan.peers.map((p) => {
-      const path = this.paths.get(p.node) ?? { state: { kind: 'down', reason: 'not evaluated yet' } as PathState, sinceMs: this.state.startedAtMs };
-      const st = stats.get(p.publicKey);
-      return { node: p.node, path: path.state, sinceMs: path.sinceMs, lastHandshakeMs: st?.lastHandshakeMs ?? 0, rxBytes: st?.rxBytes ?? 0, txBytes: st?.txBytes ?? 0 };
-    });
+    if (!this.device || !this.state.plan || this.closed) return;
+    this.state.stats = new Map((await this.device.stats()).map((s) => [s.publicKey, s]));
     const ownObj = this.d.api.peers().find((p) => p.metadata?.name === this.d.nodeName);
     if (!ownObj) return;
-    const nat = this.state.nat;
-    this.writer.offer(
-      buildStatus({
-        nowMs: this.d.clock.now(),
-        ...(nat && { nat: { natType: nat.natType, nat: nat.nat, method: 'stun' as const } }),
-        peers: views,
-        handshakeFreshMs: this.d.handshakeFreshMs,
-        conditions: this.conditions(),
-        ...(ownObj.status && { previous: ownObj.status }),
-        maxPathEntries: MAX_PATH_ENTRIES,
-      }),
-    );
-  }
-
-  private conditions(): Omit<Condition, 'lastTransitionTime'>[] {
-    const view = this.state.view;
-    const own = view?.invalid.get(this.d.nodeName);
-    const ignored = [...(view?.invalid.entries() ?? [])].filter(([n]) => n !== this.d.nodeName);
-    const planProblems = this.state.plan?.problems ?? [];
-    const spec: Omit<Condition, 'lastTransitionTime'> = own
-      ? { type: 'SpecValid', status: 'False', reason: own.reason, message: own.message.slice(0, 1024) }
-      : { type: 'SpecValid', status: 'True', reason: 'Valid', message: 'spec accepted' };
-    const problems = [...ignored.map(([, p]) => p.message), ...planProblems.map((p) => `${p.node}: ${p.reason}: ${p.message}`)];
-    const peers: Omit<Condition, 'lastTransitionTime'> = problems.length
-      ? { type: 'PeersIgnored', status: 'True', reason: 'InvalidPeers', message: problems.join('; ').slice(0, 1024) }
-      : { type: 'PeersIgnored', status: 'False', reason: 'AllPeersValid', message: 'every peer was planned' };
-    return [spec, peers];
+    const previous = ownObj.status;
+    this.writer.offer(agentStatusOf(this.state, { nodeName: this.d.nodeName, nowMs: this.d.clock.now(), handshakeFreshMs: this.d.handshakeFreshMs, ...(previous && { previous }) }));
   }
 }

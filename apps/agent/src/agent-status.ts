@@ -1,0 +1,44 @@
+import type { Condition, PeerStatus } from '@wirekube/k8s';
+import { MAX_PATH_ENTRIES } from '@wirekube/k8s';
+import type { PathState } from '@wirekube/planner';
+import type { AgentState } from './agent';
+import { buildStatus, type PeerView } from './status-model';
+
+/**
+ * This node's WireKubePeer status from the agent's state: one view per planned peer (path, since,
+ * handshake, bytes from the last counter read), the NAT report, and the conditions. Pure.
+ */
+export function agentStatusOf(s: AgentState, o: { nodeName: string; nowMs: number; handshakeFreshMs: number; previous?: PeerStatus }): PeerStatus {
+  const views: PeerView[] = (s.plan?.peers ?? []).map((p) => {
+    const path = s.paths.get(p.node) ?? { state: { kind: 'down', reason: 'not evaluated yet' } as PathState, sinceMs: s.startedAtMs };
+    const st = s.stats.get(p.publicKey);
+    return { node: p.node, path: path.state, sinceMs: path.sinceMs, lastHandshakeMs: st?.lastHandshakeMs ?? 0, rxBytes: st?.rxBytes ?? 0, txBytes: st?.txBytes ?? 0 };
+  });
+  return buildStatus({
+    nowMs: o.nowMs,
+    ...(s.nat && { nat: { natType: s.nat.natType, nat: s.nat.nat, method: 'stun' as const } }),
+    peers: views,
+    handshakeFreshMs: o.handshakeFreshMs,
+    conditions: conditionsOf(s, o.nodeName),
+    ...(o.previous && { previous: o.previous }),
+    maxPathEntries: MAX_PATH_ENTRIES,
+  });
+}
+
+/**
+ * `SpecValid` (this node's own object translated) and `PeersIgnored` (which peers were left out of
+ * the plan and why: invalid content, duplicate keys, AllowedIPs conflicts). Pure.
+ */
+export function conditionsOf(s: AgentState, nodeName: string): Omit<Condition, 'lastTransitionTime'>[] {
+  const own = s.view?.invalid.get(nodeName);
+  const ignored = [...(s.view?.invalid.entries() ?? [])].filter(([n]) => n !== nodeName);
+  const problems = [...ignored.map(([, p]) => p.message), ...(s.plan?.problems ?? []).map((p) => `${p.node}: ${p.reason}: ${p.message}`)];
+  return [
+    own
+      ? { type: 'SpecValid', status: 'False', reason: own.reason, message: own.message.slice(0, 1024) }
+      : { type: 'SpecValid', status: 'True', reason: 'Valid', message: 'spec accepted' },
+    problems.length
+      ? { type: 'PeersIgnored', status: 'True', reason: 'InvalidPeers', message: problems.join('; ').slice(0, 1024) }
+      : { type: 'PeersIgnored', status: 'False', reason: 'AllPeersValid', message: 'every peer was planned' },
+  ];
+}
