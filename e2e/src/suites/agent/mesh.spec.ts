@@ -28,6 +28,7 @@ describe('agent: relay-first mesh across NAT types', function () {
   let services: MeshServices;
   let nodes: MeshNode[] = [];
   let ips = new Map<string, string>();
+  let agentBin = '';
 
   /** Resolves when `check` returns a value; polls (the lab offers no event for "ping works"). */
   async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
@@ -46,8 +47,8 @@ describe('agent: relay-first mesh across NAT types', function () {
   };
 
   it('joins every node, pings every pair over WireGuard, and every WireKubePeer reports Connected', async () => {
-    const [agentBin, started] = await Promise.all([bundleAgent(), startMeshServices(lab())]);
-    services = started;
+    const [bin, started] = await Promise.all([bundleAgent(), startMeshServices(lab())]);
+    [agentBin, services] = [bin, started];
     const t0 = Date.now();
     nodes = await Promise.all(names.map((n) => startMeshNode(lab(), services, lab().host(n), agentBin)));
     const peers = await until('8 WireKubePeers with mesh addresses', 60_000, async () => {
@@ -140,5 +141,19 @@ describe('agent: relay-first mesh across NAT types', function () {
     }).catch((err: Error) => {
       throw new Error(`${err.message}; still failing: ${lastFailing.join(' ')}`);
     });
+  });
+
+  it('`wirekube-agent cleanup` removes the rules, the mesh table and the interface it installed', async () => {
+    const u2 = nodes.find((n) => n.name === 'u2')!;
+    const host = lab().host('u2');
+    await u2.agent.stop();
+    const ruleCount = async () => (await host.exec(['ip', '-4', 'rule', 'show'])).stdout.split('\n').filter((l) => /^(100|150|200):/.test(l)).length;
+    assert.equal(await ruleCount(), 3, 'the agent left its rules in place on stop (restart adopts them)');
+    const dir = join(host.dir, 'agent');
+    await host.exec([process.execPath, agentBin, 'cleanup', `--key-file=${join(dir, 'private.key')}`, `--admin-socket=${join(dir, 'agent.sock')}`, '--wireguard-socket-dir=/run/wireguard', '--metrics-address=']);
+    assert.equal(await ruleCount(), 0);
+    assert.equal((await host.exec(['ip', '-4', 'route', 'show', 'table', '22347'], { allowFail: true })).stdout.trim(), '');
+    assert.notEqual((await host.exec(['ip', 'link', 'show', 'wk0'], { allowFail: true })).code, 0, 'wk0 is gone');
+    assert.equal((await ping('u1', ips.get('p1')!)).code, 0, 'the rest of the mesh is unaffected');
   });
 });
