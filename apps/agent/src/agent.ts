@@ -6,7 +6,7 @@ import { Coalescer } from './coalescer';
 import { applyHost, type HostNet } from './host-net';
 import type { MeshApi, NodeFacts } from './kube-mesh-api';
 import type { NatFacts } from './nat-report';
-import { ownMeshIp, ownPeerSpec, specMatches } from './own-peer';
+import { ownMeshIp, ownPeer, ownPeerMatches } from './own-peer';
 import { updatePaths, type PathEntry } from './path-table';
 import type { RelayPort } from './relay-link';
 import { agentStatusOf } from './agent-status';
@@ -174,7 +174,7 @@ export class Agent {
     const self: MeshPeer = {
       name: d.nodeName,
       publicKey: d.publicKey.toBase64(),
-      allowedIps: ownPeerSpec(this.specInputs(mesh, ownObj, ip.ip)).allowedIPs,
+      allowedIps: ownPeer(this.specInputs(mesh, ownObj, ip.ip)).spec.allowedIPs,
       persistentKeepaliveSec: 0,
       natType: this.state.nat?.natType ?? 'unknown',
       terminating: false,
@@ -251,11 +251,12 @@ export class Agent {
   }
 
   private async publishSpec(mesh: MeshConfig, ownObj: WireKubePeer | undefined, meshIp: string): Promise<void> {
-    const spec = ownPeerSpec(this.specInputs(mesh, ownObj, meshIp));
-    if (specMatches(ownObj, spec)) return;
+    const own = ownPeer(this.specInputs(mesh, ownObj, meshIp));
+    if (ownPeerMatches(ownObj, own)) return;
+    const spec = own.spec;
     this.d.logger.info(ownObj ? 'updating own WireKubePeer spec' : 'creating own WireKubePeer', { meshIp, allowedIPs: spec.allowedIPs, endpoint: spec.endpoint });
     if (!this.node) throw new Error('node facts not loaded');
-    await this.d.api.upsertOwnPeer(this.d.nodeName, this.node, spec);
+    await this.d.api.upsertOwnPeer(this.d.nodeName, this.node, own);
   }
 
   private async probeNat(mesh: MeshConfig): Promise<void> {

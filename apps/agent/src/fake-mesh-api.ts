@@ -1,5 +1,5 @@
 import type { PeerStatus, WireKubeMesh, WireKubePeer } from '@wirekube/k8s';
-import type { MeshApi, NodeFacts, OwnPeerSpec } from './kube-mesh-api';
+import { MANAGED_ALLOWED_IPS_ANNOTATION, type MeshApi, type NodeFacts, type OwnPeer, type OwnPeerSpec } from './kube-mesh-api';
 
 /**
  * In-memory {@link MeshApi} for unit tests: a map of objects that tests edit (then `changed()`),
@@ -44,14 +44,19 @@ export class FakeMeshApi implements MeshApi {
     return n;
   }
 
-  async upsertOwnPeer(name: string, node: NodeFacts, spec: OwnPeerSpec): Promise<void> {
+  async upsertOwnPeer(name: string, node: NodeFacts, own: OwnPeer): Promise<void> {
     this.failIfDown();
+    const { spec } = own;
     this.specWrites.push({ name, spec });
     const existing = this.peerObjs.get(name);
     this.peerObjs.set(name, {
       apiVersion: 'wirekube.io/v1alpha1',
       kind: 'WireKubePeer',
-      metadata: { name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.uid }] },
+      metadata: {
+        name,
+        annotations: { [MANAGED_ALLOWED_IPS_ANNOTATION]: own.managedAllowedIPs.join(',') },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.uid }],
+      },
       spec,
       ...(existing?.status && { status: existing.status }),
     });

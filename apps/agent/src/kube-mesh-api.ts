@@ -10,11 +10,20 @@ export interface NodeFacts {
   internalIp?: string;
 }
 
-/** The desired spec of this node's WireKubePeer, with the agent-managed AllowedIPs. */
+/** The desired spec of this node's WireKubePeer. */
 export interface OwnPeerSpec {
   publicKey: string;
   endpoint?: string;
   allowedIPs: string[];
+}
+
+/** Annotation listing the AllowedIPs the agent manages (the rest were added by users). */
+export const MANAGED_ALLOWED_IPS_ANNOTATION = 'wirekube.io/managed-allowed-ips';
+
+/** This node's WireKubePeer as the agent wants it: the spec and which AllowedIPs it manages. */
+export interface OwnPeer {
+  spec: OwnPeerSpec;
+  managedAllowedIPs: string[];
 }
 
 /**
@@ -30,8 +39,8 @@ export interface MeshApi {
   mesh(name: string): WireKubeMesh | undefined;
   peers(): WireKubePeer[];
   node(name: string): Promise<NodeFacts>;
-  /** Creates this node's WireKubePeer (owned by its Node) or brings its spec to `spec`. */
-  upsertOwnPeer(name: string, node: NodeFacts, spec: OwnPeerSpec): Promise<void>;
+  /** Creates this node's WireKubePeer (owned by its Node) or brings its spec and annotation to `own`. */
+  upsertOwnPeer(name: string, node: NodeFacts, own: OwnPeer): Promise<void>;
   /** Merge-patches the status subresource of this node's WireKubePeer. */
   writeStatus(name: string, status: PeerStatus): Promise<void>;
   close(): Promise<void>;
@@ -113,20 +122,22 @@ export class KubeMeshApi implements MeshApi {
     return { uid: n.metadata?.uid ?? '', ...(internalIp && { internalIp }) };
   }
 
-  async upsertOwnPeer(name: string, node: NodeFacts, spec: OwnPeerSpec): Promise<void> {
+  async upsertOwnPeer(name: string, node: NodeFacts, own: OwnPeer): Promise<void> {
+    const { spec } = own;
+    const annotations = { [MANAGED_ALLOWED_IPS_ANNOTATION]: own.managedAllowedIPs.join(',') };
     const existing = this.peerInformer.get(name) ?? (await this.readPeer(name));
     if (!existing) {
       const body: WireKubePeer = {
         apiVersion: `${WIREKUBE_GROUP}/${WIREKUBE_VERSION}`,
         kind: 'WireKubePeer',
-        metadata: { name, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.uid }] },
+        metadata: { name, annotations, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.uid }] },
         spec,
       };
       await this.custom.createClusterCustomObject({ group: WIREKUBE_GROUP, version: WIREKUBE_VERSION, plural: PEERS, body });
       return;
     }
     // Merge patch: `endpoint: null` removes an endpoint the node no longer has.
-    const body = { spec: { ...spec, endpoint: spec.endpoint ?? null } };
+    const body = { metadata: { annotations }, spec: { ...spec, endpoint: spec.endpoint ?? null } };
     await this.custom.patchClusterCustomObject(
       { group: WIREKUBE_GROUP, version: WIREKUBE_VERSION, plural: PEERS, name, body },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),

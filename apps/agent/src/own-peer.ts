@@ -1,6 +1,6 @@
 import type { WireKubePeer } from '@wirekube/k8s';
 import { cidrContains, deriveMeshIp, hostCidr, parseCidr, parseIp, type Cidr, type MeshConfig, type MeshIpClaim, type MeshIpResult, type MeshPeer } from '@wirekube/planner';
-import type { OwnPeerSpec } from './kube-mesh-api';
+import { MANAGED_ALLOWED_IPS_ANNOTATION, type OwnPeer } from './kube-mesh-api';
 
 /** Mesh addresses other nodes have published: their /32 (or /128) AllowedIPs inside the mesh CIDR. */
 export function meshIpClaims(meshCidr: string, peers: readonly Pick<MeshPeer, 'name' | 'allowedIps'>[]): MeshIpClaim[] {
@@ -27,37 +27,34 @@ export function ownMeshIp(node: string, mesh: MeshConfig, own: WireKubePeer | un
 }
 
 /**
- * The spec this node's WireKubePeer should have. AllowedIPs = the mesh /32, the node InternalIP when
- * the mesh asks for it, and whatever users added (kept untouched); stale agent-managed entries (an
- * old mesh address, an InternalIP no longer wanted) are dropped. Pure.
+ * This node's WireKubePeer as it should be. AllowedIPs = the mesh /32, the node InternalIP when the
+ * mesh asks for it, and whatever users added (kept untouched). Entries the agent managed before
+ * (listed in the {@link MANAGED_ALLOWED_IPS_ANNOTATION} annotation, plus any /32 in the mesh CIDR)
+ * are dropped when no longer wanted — an old mesh address, a changed or unwanted InternalIP. Pure.
  */
-export function ownPeerSpec(o: {
-  publicKey: string;
-  mesh: MeshConfig;
-  meshIp: string;
-  internalIp?: string;
-  endpoint?: string;
-  existing?: WireKubePeer;
-}): OwnPeerSpec {
+export function ownPeer(o: { publicKey: string; mesh: MeshConfig; meshIp: string; internalIp?: string; endpoint?: string; existing?: WireKubePeer }): OwnPeer {
   const block = parseCidr(o.mesh.meshCidr);
   const internal = o.internalIp ? hostCidr(o.internalIp) : undefined;
-  const user = (o.existing?.spec?.allowedIPs ?? []).filter((t) => {
-    if (t === internal) return false;
-    return !(block.ok && meshHostIp(t, block.value));
-  });
-  const managed = [hostCidr(o.meshIp), ...(o.mesh.includeNodeInternalIp && internal ? [internal] : [])];
+  const managedBefore = new Set((o.existing?.metadata?.annotations?.[MANAGED_ALLOWED_IPS_ANNOTATION] ?? '').split(',').filter(Boolean));
+  const user = (o.existing?.spec?.allowedIPs ?? []).filter((t) => t !== internal && !managedBefore.has(t) && !(block.ok && meshHostIp(t, block.value)));
+  const managed = [hostCidr(o.meshIp), ...(o.mesh.includeNodeInternalIp && internal ? [internal] : [])].sort();
   return {
-    publicKey: o.publicKey,
-    ...(o.endpoint && { endpoint: o.endpoint }),
-    allowedIPs: [...new Set([...managed, ...user])].sort(),
+    spec: { publicKey: o.publicKey, ...(o.endpoint && { endpoint: o.endpoint }), allowedIPs: [...new Set([...managed, ...user])].sort() },
+    managedAllowedIPs: managed,
   };
 }
 
-/** True when the object's spec already equals `spec` (so no write is needed). */
-export function specMatches(existing: WireKubePeer | undefined, spec: OwnPeerSpec): boolean {
+/** True when the object already matches `own` (spec and annotation), so no write is needed. */
+export function ownPeerMatches(existing: WireKubePeer | undefined, own: OwnPeer): boolean {
   if (!existing?.spec) return false;
   const s = existing.spec;
-  return s.publicKey === spec.publicKey && (s.endpoint ?? undefined) === spec.endpoint && JSON.stringify([...(s.allowedIPs ?? [])].sort()) === JSON.stringify(spec.allowedIPs);
+  const spec = own.spec;
+  return (
+    s.publicKey === spec.publicKey &&
+    (s.endpoint ?? undefined) === spec.endpoint &&
+    JSON.stringify([...(s.allowedIPs ?? [])].sort()) === JSON.stringify(spec.allowedIPs) &&
+    existing.metadata?.annotations?.[MANAGED_ALLOWED_IPS_ANNOTATION] === own.managedAllowedIPs.join(',')
+  );
 }
 
 function meshHostIp(text: string, block: Cidr): string | undefined {
