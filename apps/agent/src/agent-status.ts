@@ -30,7 +30,7 @@ export function agentStatusOf(s: AgentState, o: { nodeName: string; nowMs: numbe
  * the plan and why: invalid content, duplicate keys, AllowedIPs conflicts). Pure.
  */
 export function conditionsOf(s: AgentState, nodeName: string): Omit<Condition, 'lastTransitionTime'>[] {
-  const own = s.view?.invalid.get(nodeName);
+  const own = s.view?.invalid.get(nodeName) ?? ownConflict(s, nodeName);
   const ignored = [...(s.view?.invalid.entries() ?? [])].filter(([n]) => n !== nodeName);
   const problems = [...ignored.map(([, p]) => p.message), ...(s.plan?.problems ?? []).map((p) => `${p.node}: ${p.reason}: ${p.message}`)];
   return [
@@ -41,4 +41,22 @@ export function conditionsOf(s: AgentState, nodeName: string): Omit<Condition, '
       ? { type: 'PeersIgnored', status: 'True', reason: 'InvalidPeers', message: problems.join('; ').slice(0, 1024) }
       : { type: 'PeersIgnored', status: 'False', reason: 'AllPeersValid', message: 'every peer was planned' },
   ];
+}
+
+/**
+ * Whether this node's own (valid) spec loses a conflict the other agents resolve against it: a peer
+ * whose name sorts first (the planner's claim order) already uses its public key or one of its
+ * AllowedIPs, so every other node leaves this node out. Pure.
+ */
+function ownConflict(s: AgentState, nodeName: string): { reason: string; message: string } | undefined {
+  const peers = [...(s.view?.peers ?? [])].filter((p) => !p.terminating).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const self = peers.find((p) => p.name === nodeName);
+  if (!self) return undefined;
+  for (const p of peers) {
+    if (p.name >= nodeName) break;
+    if (p.publicKey === self.publicKey) return { reason: 'DuplicatePublicKey', message: `publicKey is already used by ${p.name}` };
+    const clash = self.allowedIps.find((c) => p.allowedIps.includes(c));
+    if (clash) return { reason: 'AllowedIPsConflict', message: `allowedIPs ${clash} is already claimed by ${p.name}; other nodes leave this node out` };
+  }
+  return undefined;
 }

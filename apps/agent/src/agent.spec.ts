@@ -205,4 +205,20 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     const last = backend.updates.at(-1);
     assert.ok(last && last.peers.length === 2 && last.peers.every((p) => !p.remove && p.endpoint !== undefined), 'only the new proxy endpoints are written');
   });
+
+  it('marks its own object SpecValid=False when an earlier-named peer already claims its AllowedIPs', async () => {
+    h = harness();
+    h.api.meshes.set('default', meshObject());
+    h.api.peerObjs.set('0-first', peerObject('0-first', b.pub.toBase64(), ['10.20.0.0/24']));
+    h.api.peerObjs.set('a', { ...peerObject('a', h.keys.pub.toBase64(), ['10.20.0.0/24']), status: {} });
+    h.relay.up = true;
+    h.agent.start();
+    await settle();
+    await h.clock.advance(2000);
+    await settle();
+    const cond = h.api.peerObjs.get('a')?.status?.conditions?.find((x) => x.type === 'SpecValid');
+    assert.equal(cond?.status, 'False');
+    assert.equal(cond?.reason, 'AllowedIPsConflict');
+    assert.match(cond?.message ?? '', /already claimed by 0-first/);
+  });
 });

@@ -44,4 +44,13 @@ describe('own WireKubePeer: mesh address and spec', () => {
     const noInternal = ownPeer({ publicKey: k, mesh: { ...mesh, includeNodeInternalIp: false }, meshIp: '10.250.2.2', internalIp: '10.1.0.11', existing: written });
     assert.deepEqual(noInternal.spec.allowedIPs, ['10.250.2.2/32', '192.168.5.0/24']);
   });
+
+  it('keeps a user-added /32 inside the mesh CIDR (a conflict is reported, not repaired) and its own address', () => {
+    const existing = peerObject('node-b', k, ['10.250.0.1/32', '10.250.9.9/32']);
+    existing.metadata.annotations = { [MANAGED_ALLOWED_IPS_ANNOTATION]: '10.250.9.9/32' };
+    const ip = ownMeshIp('node-b', mesh, existing, [other('node-a', ['10.250.0.1/32'])]);
+    assert.ok(ip.ok);
+    assert.equal(ip.ip, '10.250.9.9');
+    assert.deepEqual(ownPeer({ publicKey: k, mesh, meshIp: ip.ip, existing }).spec.allowedIPs, ['10.250.0.1/32', '10.250.9.9/32']);
+  });
 });

@@ -22,21 +22,24 @@ export function meshIpClaims(meshCidr: string, peers: readonly Pick<MeshPeer, 'n
  */
 export function ownMeshIp(node: string, mesh: MeshConfig, own: WireKubePeer | undefined, others: readonly MeshPeer[]): MeshIpResult {
   const block = parseCidr(mesh.meshCidr);
-  const current = block.ok ? (own?.spec?.allowedIPs ?? []).map((t) => meshHostIp(t, block.value)).find(Boolean) : undefined;
+  // The address the agent itself published (annotation) wins over /32s users may have added.
+  const managed = managedEntries(own);
+  const candidates = [...(own?.spec?.allowedIPs ?? [])].sort((a, b) => Number(managed.has(b)) - Number(managed.has(a)));
+  const current = block.ok ? candidates.map((t) => meshHostIp(t, block.value)).find(Boolean) : undefined;
   return deriveMeshIp({ node, meshCidr: mesh.meshCidr, claims: meshIpClaims(mesh.meshCidr, others), ...(current && { current }) });
 }
 
 /**
  * This node's WireKubePeer as it should be. AllowedIPs = the mesh /32, the node InternalIP when the
- * mesh asks for it, and whatever users added (kept untouched). Entries the agent managed before
- * (listed in the {@link MANAGED_ALLOWED_IPS_ANNOTATION} annotation, plus any /32 in the mesh CIDR)
- * are dropped when no longer wanted — an old mesh address, a changed or unwanted InternalIP. Pure.
+ * mesh asks for it, and whatever users added (kept untouched, even when it conflicts — that is then
+ * reported, not silently repaired). Entries the agent managed before (the
+ * {@link MANAGED_ALLOWED_IPS_ANNOTATION} annotation) are dropped when no longer wanted — an old
+ * mesh address, a changed or unwanted InternalIP. Pure.
  */
 export function ownPeer(o: { publicKey: string; mesh: MeshConfig; meshIp: string; internalIp?: string; endpoint?: string; existing?: WireKubePeer }): OwnPeer {
-  const block = parseCidr(o.mesh.meshCidr);
   const internal = o.internalIp ? hostCidr(o.internalIp) : undefined;
-  const managedBefore = new Set((o.existing?.metadata?.annotations?.[MANAGED_ALLOWED_IPS_ANNOTATION] ?? '').split(',').filter(Boolean));
-  const user = (o.existing?.spec?.allowedIPs ?? []).filter((t) => t !== internal && !managedBefore.has(t) && !(block.ok && meshHostIp(t, block.value)));
+  const managedBefore = managedEntries(o.existing);
+  const user = (o.existing?.spec?.allowedIPs ?? []).filter((t) => t !== internal && !managedBefore.has(t));
   const managed = [hostCidr(o.meshIp), ...(o.mesh.includeNodeInternalIp && internal ? [internal] : [])].sort();
   return {
     spec: { publicKey: o.publicKey, ...(o.endpoint && { endpoint: o.endpoint }), allowedIPs: [...new Set([...managed, ...user])].sort() },
@@ -55,6 +58,10 @@ export function ownPeerMatches(existing: WireKubePeer | undefined, own: OwnPeer)
     JSON.stringify([...(s.allowedIPs ?? [])].sort()) === JSON.stringify(spec.allowedIPs) &&
     existing.metadata?.annotations?.[MANAGED_ALLOWED_IPS_ANNOTATION] === own.managedAllowedIPs.join(',')
   );
+}
+
+function managedEntries(obj: WireKubePeer | undefined): Set<string> {
+  return new Set((obj?.metadata?.annotations?.[MANAGED_ALLOWED_IPS_ANNOTATION] ?? '').split(',').filter(Boolean));
 }
 
 function meshHostIp(text: string, block: Cidr): string | undefined {

@@ -112,7 +112,7 @@ describe('agent: relay-first mesh across NAT types', function () {
     assert.deepEqual(await failingPairs(), [], 'every pair pings after the restart');
   });
 
-  it('survives an API outage, catches up, ignores a conflicting WireKubePeer with a condition, and rides out a relay restart', async () => {
+  it('survives an API outage, catches up, flags conflicting WireKubePeers with conditions, and rides out a relay restart', async () => {
     assert.ok(ips.size, 'needs the mesh from the first test');
     // API server down: the data plane keeps working on the last known configuration.
     await services.api.stop();
@@ -131,6 +131,20 @@ describe('agent: relay-first mesh across NAT types', function () {
     });
     assert.match(reported.message, /rogue: AllowedIPsConflict/);
     assert.equal((await ping('s1', ips.get('p1')!)).code, 0, 'p1 is still reached, not the rogue');
+
+    // A real node's spec edited into the same conflict: its own agent marks its object, and the
+    // node recovers when the edit is undone.
+    const p2 = (await getPeers(services)).find((p) => p.metadata.name === 'p2')!;
+    const withClash = [...(p2.spec.allowedIPs ?? []), `${ips.get('p1')}/32`];
+    await services.kubectl(['patch', 'wkpeer', 'p2', '--type=merge', '-p', JSON.stringify({ spec: { allowedIPs: withClash } })]);
+    const specValid = (want: string) => async () => {
+      const c = (await getPeers(services)).find((p) => p.metadata.name === 'p2')?.status?.conditions?.find((x) => x.type === 'SpecValid');
+      return c?.status === want ? c : undefined;
+    };
+    const bad = await until('p2 to mark its own spec', 30_000, specValid('False'));
+    assert.equal(bad.reason, 'AllowedIPsConflict');
+    await services.kubectl(['patch', 'wkpeer', 'p2', '--type=merge', '-p', JSON.stringify({ spec: { allowedIPs: p2.spec.allowedIPs } })]);
+    await until('p2 to accept its spec again', 30_000, specValid('True'));
 
     // The relay restarts: sessions come back and every pair pings again.
     await services.relay.restart();
