@@ -221,4 +221,21 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     assert.equal(cond?.reason, 'AllowedIPsConflict');
     assert.match(cond?.message ?? '', /already claimed by 0-first/);
   });
+
+  it('re-creates a WireGuard peer whose usable path has no handshake, at most once per rekey timeout', async () => {
+    await joined();
+    const removals = () => h.backend.updates.filter((u) => u.peers.some((p) => p.remove && p.publicKey.equals(b.pub))).length;
+    await h.clock.advance(800);
+    await settle();
+    assert.equal(removals(), 1, 'nudged once after 500 ms without a handshake');
+    const peer = (await h.backend.get()).peers.find((p) => p.publicKey.equals(b.pub));
+    assert.equal(peer?.endpoint, '127.0.0.1:40000', 'and re-added with its endpoint');
+    await h.clock.advance(2000);
+    await settle();
+    assert.equal(removals(), 1, 'not again within 5 s');
+    h.backend.traffic(b.pub, h.clock.now(), 1, 1);
+    await h.clock.advance(10_000);
+    await settle();
+    assert.equal(removals(), 1, 'never once a handshake happened');
+  });
 });

@@ -1,7 +1,7 @@
 import type { WireKubePeer } from '@wirekube/k8s';
 import { planNode, ROUTE_TABLE, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState } from '@wirekube/planner';
 import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
-import { WgKey, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
+import { WgKey, type DeviceConfig, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
 import { Coalescer } from './coalescer';
 import { applyHost, type HostNet } from './host-net';
 import type { MeshApi, NodeFacts } from './kube-mesh-api';
@@ -17,6 +17,10 @@ import { translateMesh, type MeshView } from './mesh-view';
 export const OWNED_RULE_PRIORITIES = [RULE_PRIORITY_FWMARK, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_MESH] as const;
 /** MTU used when the mesh says `auto` (uplink 1500 minus WireGuard's IPv6 worst-case overhead). */
 const AUTO_MTU = 1420;
+/** A usable path without a handshake after this long gets its WireGuard peer re-created. */
+const HANDSHAKE_NUDGE_MS = 500;
+/** wireguard-go's REKEY_TIMEOUT: a peer is nudged at most once per this interval. */
+const REKEY_TIMEOUT_MS = 5000;
 
 /** Everything the agent is wired to; every side effect goes through one of these ports. */
 export interface AgentDeps {
@@ -76,6 +80,9 @@ export class Agent {
   private natProbing = false;
   private meshMissingLogs = 0;
   private statsTimer?: ReturnType<Clock['setTimeout']>;
+  private nudgeTimer?: ReturnType<Clock['setTimeout']>;
+  private lastConfig?: DeviceConfig;
+  private readonly nudged = new Map<string, number>();
   private closed = false;
   private readonly paths = new Map<string, PathEntry>();
   readonly state: AgentState;
@@ -116,6 +123,7 @@ export class Agent {
     this.reconciler.close();
     this.writer.close();
     if (this.statsTimer) this.d.clock.clearTimeout(this.statsTimer);
+    if (this.nudgeTimer) this.d.clock.clearTimeout(this.nudgeTimer);
     this.relay?.close();
   }
 
@@ -217,7 +225,7 @@ export class Agent {
   private async apply(plan: NodePlan): Promise<void> {
     const device = this.device;
     if (!device) return;
-    await device.set({
+    this.lastConfig = {
       privateKey: this.d.privateKey,
       listenPort: plan.device.listenPort,
       fwmark: plan.device.fwmark,
@@ -230,7 +238,12 @@ export class Agent {
         // 5 s rekey timeout left by a handshake it tried when it had nowhere to send.
         persistentKeepaliveSec: p.endpoint ? p.persistentKeepaliveSec : 0,
       })),
-    });
+    };
+    await device.set(this.lastConfig);
+    this.nudgeTimer ??= this.d.clock.setTimeout(() => {
+      this.nudgeTimer = undefined;
+      void this.nudgeStalled().catch((err: unknown) => this.d.logger.warn('handshake nudge failed', { err: errorMessage(err) }));
+    }, HANDSHAKE_NUDGE_MS);
     await applyHost(this.d.host, {
       iface: plan.device.name,
       mtu: plan.device.mtu === 'auto' ? AUTO_MTU : plan.device.mtu,
@@ -240,6 +253,33 @@ export class Agent {
       rulePriorities: OWNED_RULE_PRIORITIES,
       rules: plan.rules,
     });
+  }
+
+  /**
+   * Re-creates WireGuard peers whose path has been usable for a while without any handshake. A
+   * first initiation that reached the other side before it knew this node (its watch or relay
+   * proxy lagging by a few ms) is otherwise retried only after wireguard-go's 5 s rekey timeout; a
+   * fresh peer with a keepalive initiates at once. At most once per rekey interval per peer.
+   */
+  private async nudgeStalled(): Promise<void> {
+    const device = this.device;
+    const config = this.lastConfig;
+    const plan = this.state.plan;
+    if (!device || !config || !plan || this.closed) return;
+    const now = this.d.clock.now();
+    const stats = new Map((await device.stats()).map((s) => [s.publicKey, s]));
+    const stalled = new Set<string>();
+    for (const p of plan.peers) {
+      const path = this.paths.get(p.node);
+      if (!path || path.state.kind === 'down' || now - path.sinceMs < HANDSHAKE_NUDGE_MS) continue;
+      if ((stats.get(p.publicKey)?.lastHandshakeMs ?? 0) > 0 || now - (this.nudged.get(p.publicKey) ?? -Infinity) < REKEY_TIMEOUT_MS) continue;
+      stalled.add(p.publicKey);
+      this.nudged.set(p.publicKey, now);
+    }
+    if (stalled.size === 0) return;
+    this.d.logger.info('no handshake on a usable path yet; re-creating the WireGuard peers to initiate now', { peers: stalled.size });
+    await device.set({ ...config, peers: config.peers.filter((p) => !stalled.has(p.publicKey.toBase64())) });
+    await device.set(config);
   }
 
   private specInputs(mesh: MeshConfig, ownObj: WireKubePeer | undefined, meshIp: string) {
@@ -279,6 +319,7 @@ export class Agent {
   async refreshStatus(): Promise<void> {
     if (!this.device || !this.state.plan || this.closed) return;
     this.state.stats = new Map((await this.device.stats()).map((s) => [s.publicKey, s]));
+    await this.nudgeStalled();
     const ownObj = this.d.api.peers().find((p) => p.metadata?.name === this.d.nodeName);
     if (!ownObj) return;
     const previous = ownObj.status;
