@@ -59,6 +59,26 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     assert.equal(own?.status?.endpointDiscoveryMethod, 'stun');
   });
 
+  it('gateway routing: a CIDR injected into a gateway peer is routed; withheld (outside clientRefs) it leaves routes and WireGuard, and comes back when released', async () => {
+    await joined();
+    const routed = () => h.host.routes.map((r) => r.cidr).sort();
+    const wgAllowed = async () => (await h.backend.get()).peers.find((p) => p.publicKey.equals(b.pub))?.allowedIps.slice().sort();
+    assert.deepEqual(routed(), ['10.20.0.0/24', '10.250.0.2/32'], 'CLIENT: the injected CIDR arrives via AllowedIPs and is routed');
+    h.agent.setGatewayRouting({ withhold: ['10.20.0.0/24', 'not-a-cidr'] });
+    await settle();
+    assert.deepEqual(routed(), ['10.250.0.2/32']);
+    assert.deepEqual(await wgAllowed(), ['10.250.0.2/32'], 'WireGuard no longer accepts the withheld CIDR from the gateway');
+    assert.deepEqual(h.api.peerObjs.get('b')?.spec.allowedIPs, ['10.250.0.2/32', '10.20.0.0/24'], 'the gateway peer object is untouched');
+    const runs = h.agent.reconciles;
+    h.agent.setGatewayRouting({ withhold: ['10.20.0.0/24'] });
+    await settle();
+    assert.equal(h.agent.reconciles, runs, 'an unchanged withhold set costs no reconcile');
+    h.agent.setGatewayRouting({ withhold: [] });
+    await settle();
+    assert.deepEqual(routed(), ['10.20.0.0/24', '10.250.0.2/32']);
+    assert.deepEqual(await wgAllowed(), ['10.20.0.0/24', '10.250.0.2/32']);
+  });
+
   it('relay first: a peer present on the relay gets the proxy endpoint and routes; an absent one gets neither', async () => {
     await joined();
     const dev = await h.backend.get();

@@ -1,5 +1,5 @@
 import type { WireKubePeer } from '@wirekube/k8s';
-import { planNode, ROUTE_TABLE, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState } from '@wirekube/planner';
+import { formatCidr, parseCidr, planNode, ROUTE_TABLE, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState } from '@wirekube/planner';
 import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { WgKey, type DeviceConfig, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
 import { Coalescer } from './coalescer';
@@ -85,6 +85,8 @@ export class Agent {
   private readonly nudged = new Map<string, number>();
   private closed = false;
   private readonly paths = new Map<string, PathEntry>();
+  /** Gateway route CIDRs this node must not route (it is outside the gateway's clientRefs). */
+  private withheld = new Set<string>();
   readonly state: AgentState;
 
   constructor(private readonly d: AgentDeps) {
@@ -133,6 +135,25 @@ export class Agent {
         .catch((err: unknown) => this.d.logger.warn('reading WireGuard counters failed', { err: errorMessage(err) }))
         .finally(() => !this.closed && this.tickStats());
     }, this.d.statsIntervalMs);
+  }
+
+  /**
+   * Takes the gateway routing decided by the GatewayControl assignments. CLIENT routes need nothing
+   * here: the controller injects them into the active gateway's AllowedIPs, which the planner
+   * already routes. `withhold` CIDRs (this node is outside a gateway's clientRefs) are dropped from
+   * every other peer's AllowedIPs before planning, so neither a route nor WireGuard accepts them.
+   */
+  setGatewayRouting(routing: { withhold: readonly string[] }): void {
+    const next = new Set<string>();
+    for (const text of routing.withhold) {
+      const c = parseCidr(text);
+      if (c.ok) next.add(formatCidr(c.value));
+      else this.d.logger.warn('ignoring a withheld gateway CIDR that does not parse', { cidr: text, reason: c.reason });
+    }
+    if ([...next].sort().join() === [...this.withheld].sort().join()) return;
+    this.d.logger.info('gateway CIDRs withheld from routing changed', { withhold: [...next] });
+    this.withheld = next;
+    this.reconciler.kick();
   }
 
   /** Requests a reconcile (e.g. after wireguard-go restarted empty). */
@@ -194,7 +215,7 @@ export class Agent {
       publicKey: self.publicKey,
       meshIp: ip.ip,
       mesh,
-      peers: [self, ...others],
+      peers: [self, ...others.map((p) => (this.withheld.size ? { ...p, allowedIps: p.allowedIps.filter((c) => !this.withheld.has(c)) } : p))],
       paths: new Map([...this.paths].map(([k, v]) => [k, v.state])),
       apiServerIps: d.apiServerIps,
     });

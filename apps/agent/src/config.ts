@@ -22,6 +22,7 @@ export const agentProgram = {
     relayDataPort: intFlag({ description: 'Data-channel port of replicas given with --relay-addresses (which name control endpoints).', default: 3478, min: 1, max: 65535 }),
     statsInterval: durationFlag({ description: 'How often WireGuard counters are read to judge handshakes and status.', default: 2000, minMs: 100 }),
     statusMinGap: durationFlag({ description: 'Least time between two status writes, even for real changes.', default: 1000, minMs: 100 }),
+    gatewayControllerAddress: hostPortFlag({ description: 'GatewayControl gRPC address of wirekube-gateway-controller (WireKubeGateway roles, SNAT, health probes); empty disables gateways on this node.', default: '', optional: true }),
     adoptGrace: durationFlag({ description: 'After a restart, how long the data plane is left as found while paths come back.', default: 5000, minMs: 0 }),
   },
 } satisfies Omit<ProgramSpec<never>, 'flags'> & { flags: object };

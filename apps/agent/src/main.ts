@@ -4,7 +4,9 @@ import { isIP } from 'node:net';
 import { Metadata } from '@grpc/grpc-js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { formatHostPort } from '@wirekube/planner';
-import { AgentAdminService, StunProbeClient, type ProbeResponse } from '@wirekube/proto';
+import { GatewayAgent } from '@wirekube/gateway-agent';
+import { execIptables, procSysctl, SnatApplier, SysctlApplier } from '@wirekube/host';
+import { AgentAdminService, GatewayControlClient, StunProbeClient, type ProbeResponse } from '@wirekube/proto';
 import { createClient, GrpcServer, runService, splitHostPort } from '@wirekube/runtime';
 import { cryptoRng, systemClock } from '@wirekube/util';
 import { KernelProvider, loadOrCreateKey, openBackend, UserspaceProvider, WireGuardDevice, type BackendProvider } from '@wirekube/wg';
@@ -26,8 +28,11 @@ runService({
   metricsAddress: '0.0.0.0:9470',
   async main({ config, positionals, logger, tracer, metrics, setReady, onShutdown }) {
     const host = new IpHostNet();
+    const gatewaySnat = new SnatApplier(execIptables(), logger);
     if (positionals[0] === 'cleanup') {
       await cleanup({ host, keyFile: config.keyFile, adminSocket: config.adminSocket, wireguardSocketDir: config.wireguardSocketDir, logger });
+      // The tagged gateway SNAT chain goes whether or not a controller address is configured now.
+      await gatewaySnat.cleanup();
       process.exit(0);
     }
     if (positionals.length > 0) throw new Error(`unknown command "${positionals.join(' ')}" (the only command is "cleanup")`);
@@ -87,6 +92,21 @@ runService({
     agent.start();
     registerAgentMetrics(metrics, agent);
 
+    let gateway: GatewayAgent | undefined;
+    if (config.gatewayControllerAddress) {
+      gateway = new GatewayAgent({
+        nodeName: config.nodeName,
+        client: createClient(GatewayControlClient, config.gatewayControllerAddress, { tracer }),
+        snat: gatewaySnat,
+        sysctl: new SysctlApplier(procSysctl(), logger),
+        routing: (r) => agent.setGatewayRouting(r),
+        clock: systemClock,
+        rng: cryptoRng,
+        logger,
+      });
+      gateway.start();
+    }
+
     const grpc = new GrpcServer({ logger, tracer });
     grpc.addService('wirekube.v1.AgentAdmin', AgentAdminService, adminServer(() => agent.state, { nodeName: config.nodeName, publicKey: keys.publicKey.toBase64(), version: VERSION }));
     await mkdir(dirname(config.adminSocket), { recursive: true });
@@ -96,6 +116,7 @@ runService({
     setReady(true);
     onShutdown(async () => {
       // WireGuard, routes and rules stay: the next agent re-adopts them without an outage.
+      await gateway?.stop();
       agent.close();
       await grpc.shutdown({ drainMs: config.shutdownDrain, graceMs: config.shutdownGrace });
       await api.close();
