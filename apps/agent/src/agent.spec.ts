@@ -77,6 +77,12 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     await settle();
     assert.deepEqual(routed(), ['10.20.0.0/24', '10.250.0.2/32']);
     assert.deepEqual(await wgAllowed(), ['10.20.0.0/24', '10.250.0.2/32']);
+    // A route covering this node's own InternalIP (10.1.0.10: a gateway candidate sitting in the
+    // routed VPC subnet) is never sent through the mesh.
+    h.api.peerObjs.set('b', peerObject('b', b.pub.toBase64(), ['10.250.0.2/32', '10.20.0.0/24', '10.1.0.0/24']));
+    h.api.changed();
+    await settle();
+    assert.deepEqual(routed(), ['10.20.0.0/24', '10.250.0.2/32']);
   });
 
   it('relay first: a peer present on the relay gets the proxy endpoint and routes; an absent one gets neither', async () => {

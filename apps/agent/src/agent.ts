@@ -6,6 +6,7 @@ import { Coalescer } from './coalescer';
 import { applyHost, type HostNet } from './host-net';
 import type { MeshApi, NodeFacts } from './kube-mesh-api';
 import type { NatFacts } from './nat-report';
+import { routablePeers } from './gateway-routing';
 import { ownMeshIp, ownPeer, ownPeerMatches } from './own-peer';
 import { updatePaths, type PathEntry } from './path-table';
 import type { RelayPort } from './relay-link';
@@ -141,7 +142,7 @@ export class Agent {
    * Takes the gateway routing decided by the GatewayControl assignments. CLIENT routes need nothing
    * here: the controller injects them into the active gateway's AllowedIPs, which the planner
    * already routes. `withhold` CIDRs (this node is outside a gateway's clientRefs) are dropped from
-   * every other peer's AllowedIPs before planning, so neither a route nor WireGuard accepts them.
+   * every other peer's AllowedIPs before planning (see {@link routablePeers}).
    */
   setGatewayRouting(routing: { withhold: readonly string[] }): void {
     const next = new Set<string>();
@@ -215,7 +216,7 @@ export class Agent {
       publicKey: self.publicKey,
       meshIp: ip.ip,
       mesh,
-      peers: [self, ...others.map((p) => (this.withheld.size ? { ...p, allowedIps: p.allowedIps.filter((c) => !this.withheld.has(c)) } : p))],
+      peers: [self, ...routablePeers(others, { withheld: this.withheld, ownAddresses: this.node?.internalIp ? [this.node.internalIp] : [] })],
       paths: new Map([...this.paths].map(([k, v]) => [k, v.state])),
       apiServerIps: d.apiServerIps,
     });

@@ -18,7 +18,7 @@ import { agentProgram } from './config';
 import { IpHostNet } from './ip-host-net';
 import { KubeMeshApi } from './kube-mesh-api';
 import { natFactsOf } from './nat-report';
-import { RelayLink } from './relay-link';
+import { RelayLink, relayReplicas } from './relay-link';
 
 const VERSION = '0.1.0';
 
@@ -68,7 +68,7 @@ runService({
           ? config.relayAddresses.map((a) => splitHostPort(a)).map(([h, p]) => ({ host: h, controlPort: p, dataPort: config.relayDataPort }))
           : mesh.relay.endpoints.map((e) => ({ host: e.host, controlPort: config.relayControlPort, dataPort: e.port }));
         if (replicas.length === 0) return undefined;
-        return new RelayLink({ replicas, nodeName: config.nodeName, privateKey: keys.privateKey, publicKey: keys.publicKey, wgPort: mesh.listenPort, tracer, clock: systemClock, rng: cryptoRng, logger });
+        return new RelayLink({ replicas: relayReplicas(replicas, logger), nodeName: config.nodeName, privateKey: keys.privateKey, publicKey: keys.publicKey, wgPort: mesh.listenPort, tracer, clock: systemClock, rng: cryptoRng, logger });
       },
       probeNat: (mesh) =>
         new Promise((resolve, reject) => {

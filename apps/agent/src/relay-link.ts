@@ -1,9 +1,10 @@
+import { promises as dns } from 'node:dns';
 import type { Tracer } from '@opentelemetry/api';
 import type { HostPort } from '@wirekube/planner';
 import { RelayControlClient } from '@wirekube/proto';
-import { DEFAULT_RELAY_CLIENT_TUNING, RelayClient, RelayProxy, staticReplicas, type ReplicaAddress } from '@wirekube/relay-client';
+import { DEFAULT_RELAY_CLIENT_TUNING, dnsReplicas, RelayClient, RelayProxy, replicaAddressId, type ReplicaAddress, type ReplicaResolver } from '@wirekube/relay-client';
 import { createClient } from '@wirekube/runtime';
-import type { Clock, Logger, Rng } from '@wirekube/util';
+import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import type { WgKey } from '@wirekube/wg';
 
 /** What the agent needs from the relay: sessions, presence and per-peer proxy endpoints. */
@@ -24,9 +25,34 @@ export interface RelayPort {
   close(): void;
 }
 
+/**
+ * The replicas behind the configured relay endpoints: an IP literal is one replica, a DNS name
+ * (the relay's headless Service) is every A/AAAA record it has now, so the agent holds a session
+ * with each replica and delivery works whichever replica a peer reached (relay scale-out). The
+ * relay client calls this again every `resolveIntervalMs`, so replicas that come and go are
+ * followed. An endpoint that does not resolve is logged and skipped; it throws only when none
+ * resolves (the client keeps its current sessions and retries).
+ */
+export function relayReplicas(endpoints: readonly ReplicaAddress[], logger: Logger, lookup = dns): ReplicaResolver {
+  const resolvers = endpoints.map((e) => ({ name: e.host, resolve: dnsReplicas(e.host, e.controlPort, e.dataPort, lookup) }));
+  return async () => {
+    const settled = await Promise.allSettled(resolvers.map((r) => r.resolve()));
+    const found = new Map<string, ReplicaAddress>();
+    const failed: string[] = [];
+    settled.forEach((s, i) => {
+      if (s.status === 'fulfilled') for (const a of s.value) found.set(replicaAddressId(a), a);
+      else failed.push(`${resolvers[i].name}: ${errorMessage(s.reason)}`);
+    });
+    if (found.size === 0) throw new Error(`no relay replica resolved (${failed.join('; ') || 'no endpoints configured'})`);
+    if (failed.length) logger.warn('some relay endpoints did not resolve; using the others', { failed });
+    return [...found.keys()].sort().map((id) => found.get(id)!);
+  };
+}
+
 /** Options of {@link RelayLink}. */
 export interface RelayLinkOptions {
-  replicas: ReplicaAddress[];
+  /** The replicas to hold sessions with, re-resolved periodically (see {@link relayReplicas}). */
+  replicas: ReplicaResolver;
   nodeName: string;
   privateKey: WgKey;
   publicKey: WgKey;
@@ -50,7 +76,7 @@ export class RelayLink implements RelayPort {
     this.client = new RelayClient({
       ...DEFAULT_RELAY_CLIENT_TUNING,
       identity: { privateKey: o.privateKey.bytes(), publicKey: o.publicKey.bytes(), nodeName: o.nodeName },
-      replicas: staticReplicas(o.replicas),
+      replicas: o.replicas,
       clock: o.clock,
       rng: o.rng,
       logger: o.logger.child({ component: 'relay-client' }),
