@@ -34,6 +34,13 @@ export interface MeshServices {
   stun: LabProcess;
   /** Runs kubectl inside the api host against the stand-in. */
   kubectl(args: string[], input?: string): Promise<string>;
+  /** Kubeconfig file (inside the api host's directory) for processes run in the api host. */
+  kubeconfig: string;
+}
+
+/** Runs a TypeScript entry point under tsx, the way the suites start services that are not bundled. */
+export function tsxCommand(main: string, args: string[]): { argv: string[]; cwd: string; env: Record<string, string> } {
+  return { argv: tsx(main, args), cwd: E2E_ROOT, env: TSX_ENV };
 }
 
 /**
@@ -48,8 +55,12 @@ export async function bundleAgent(): Promise<string> {
   return join(dir, 'bin/wirekube-agent');
 }
 
-/** Starts the API stand-in, the STUN servers and the relay, installs the CRDs and the mesh. */
-export async function startMeshServices(lab: Lab, mesh: { excludeCIDRs?: string[] } = {}): Promise<MeshServices> {
+/**
+ * Starts the API stand-in, the STUN servers and the relay, installs the CRDs and the mesh.
+ * `includeNodeInternalIP` makes every node route its InternalIP through the mesh (the hybrid
+ * kubelet case of a WireKubeGateway).
+ */
+export async function startMeshServices(lab: Lab, mesh: { excludeCIDRs?: string[]; includeNodeInternalIP?: boolean } = {}): Promise<MeshServices> {
   const apiHost = lab.host('api');
   const kubeconfig = writeKubeconfig(apiHost.dir, apiHost.addr);
   const api = apiHost.spawn(tsx(resolve(__dirname, 'kube-api-tool.ts'), [String(API_PORT), join(apiHost.dir, 'kube-api.json')]), { name: 'kube-api', cwd: E2E_ROOT, env: TSX_ENV });
@@ -63,7 +74,7 @@ export async function startMeshServices(lab: Lab, mesh: { excludeCIDRs?: string[
     const r = await apiHost.exec(['kubectl', '--kubeconfig', kubeconfig, '--cache-dir', join(apiHost.dir, 'kcache'), ...args], { ...(input !== undefined && { input }), timeoutMs: 30_000 });
     return r.stdout;
   };
-  await kubectl(['apply', '-f', join(CRDS, 'wirekubemeshes.yaml'), '-f', join(CRDS, 'wirekubepeers.yaml')]);
+  await kubectl(['apply', '-f', join(CRDS, 'wirekubemeshes.yaml'), '-f', join(CRDS, 'wirekubepeers.yaml'), '-f', join(CRDS, 'wirekubegateways.yaml')]);
   const spec = {
     apiVersion: 'wirekube.io/v1alpha1',
     kind: 'WireKubeMesh',
@@ -75,10 +86,11 @@ export async function startMeshServices(lab: Lab, mesh: { excludeCIDRs?: string[
       meshCIDR: '10.250.0.0/16',
       relay: { mode: 'auto', endpoints: [`${lab.host('relay').addr}:${LAB_RELAY.dataPort}`] },
       ...(mesh.excludeCIDRs && { routing: { excludeCIDRs: mesh.excludeCIDRs } }),
+      ...(mesh.includeNodeInternalIP && { autoAllowedIPs: { includeNodeInternalIP: true } }),
     },
   };
   await kubectl(['apply', '-f', '-'], JSON.stringify(spec));
-  return { api, relay, stun, kubectl };
+  return { api, relay, stun, kubectl, kubeconfig };
 }
 
 /** Registers the Node object, then starts WireGuard, the stun-probe sidecar and the agent in `host`. */
