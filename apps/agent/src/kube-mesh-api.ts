@@ -1,7 +1,6 @@
-import type { KubeConfig} from '@kubernetes/client-node';
-import { CoreV1Api, CustomObjectsApi, makeInformer, PatchStrategy, type Informer, setHeaderOptions, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
-import { WIREKUBE_GROUP, WIREKUBE_VERSION, type PeerStatus, type WireKubeMesh, type WireKubePeer } from '@wirekube/k8s';
-import { errorMessage, type Clock, type Logger } from '@wirekube/util';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Informer, nodeApi, wireKubeApis, WIREKUBE_API_VERSION, type KubeNode, type PeerStatus, type ResourceApi, type WireKubeMesh, type WireKubePeer } from '@wirekube/k8s';
+import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { planningSignature } from './mesh-view';
 
 /** This node as the agent needs it from its Node object. */
@@ -46,58 +45,48 @@ export interface MeshApi {
   close(): Promise<void>;
 }
 
-const PEERS = 'wirekubepeers';
-const MESHES = 'wirekubemeshes';
-const base = `/apis/${WIREKUBE_GROUP}/${WIREKUBE_VERSION}`;
-
 /**
- * {@link MeshApi} over @kubernetes/client-node informers (list + watch with resume). A watch that
- * fails is restarted after `restartMs` while the cache keeps serving the last known objects, so an
- * API outage leaves the data plane on its last configuration and the agent catches up on return.
+ * {@link MeshApi} over `@wirekube/k8s` informers (list + watch resuming from the last
+ * resourceVersion, relist on 410, retry with backoff instead of giving up). While the API server is
+ * unreachable the caches keep serving the last known objects, so the data plane stays on its last
+ * configuration and the agent catches up when the server returns.
  */
 export class KubeMeshApi implements MeshApi {
-  private readonly custom: CustomObjectsApi;
-  private readonly core: CoreV1Api;
-  private readonly peerInformer;
-  private readonly meshInformer;
+  private readonly peerApi: ResourceApi<WireKubePeer>;
+  private readonly nodes: ResourceApi<KubeNode>;
+  private readonly peerInformer: Informer<WireKubePeer>;
+  private readonly meshInformer: Informer<WireKubeMesh>;
   private readonly fns = new Set<() => void>();
-  private closed = false;
-  private readonly listed = new Set<string>();
 
-  constructor(kc: KubeConfig, private readonly o: { clock: Clock; logger: Logger; restartMs: number }) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.core = kc.makeApiClient(CoreV1Api);
-    const list = (plural: string) => () => this.custom.listClusterCustomObject({ group: WIREKUBE_GROUP, version: WIREKUBE_VERSION, plural });
-    this.peerInformer = makeInformer<WireKubePeer & KubernetesObject>(kc, `${base}/${PEERS}`, list(PEERS));
-    this.meshInformer = makeInformer<WireKubeMesh & KubernetesObject>(kc, `${base}/${MESHES}`, list(MESHES));
-    this.hook(this.peerInformer, PEERS);
-    this.hook(this.meshInformer, MESHES);
+  constructor(kc: KubeConfig, private readonly o: { clock: Clock; rng: Rng; logger: Logger }) {
+    const apis = wireKubeApis(kc);
+    this.peerApi = apis.peers;
+    this.nodes = nodeApi(kc);
+    const common = { kubeConfig: kc, clock: o.clock, rng: o.rng, logger: o.logger };
+    this.peerInformer = this.hook(new Informer({ ...common, api: apis.peers }));
+    this.meshInformer = this.hook(new Informer({ ...common, api: apis.meshes }));
   }
 
-  private hook<T extends KubernetesObject>(inf: Informer<T>, what: string): void {
-    const seen = new Map<string, string>();
-    const changed = (obj: T, gone = false) => {
-      const name = obj.metadata?.name ?? '';
-      const sig = planningSignature(obj as Parameters<typeof planningSignature>[0]);
-      if (!gone && seen.get(name) === sig) return;
-      if (gone) seen.delete(name);
-      else seen.set(name, sig);
-      this.changed();
+  /**
+   * Change callbacks only for what planning reads (see `planningSignature`): status churn of
+   * other nodes costs no reconcile.
+   */
+  private hook<T extends WireKubePeer | WireKubeMesh>(inf: Informer<T>): Informer<T> {
+    const changedFor = (old: T | undefined, obj: T) => {
+      if (!old || planningSignature(old) !== planningSignature(obj)) this.changed();
     };
-    inf.on('add', (o) => changed(o));
-    inf.on('update', (o) => changed(o));
-    inf.on('delete', (o) => changed(o, true));
-    inf.on('connect', () => this.changed());
-    inf.on('error', (err: unknown) => {
-      if (this.closed) return;
-      this.o.logger.warn('watch failed; serving the last known objects and retrying', { resource: what, err: errorMessage(err), retryMs: this.o.restartMs });
-      this.o.clock.setTimeout(() => void this.startInformer(inf, what), this.o.restartMs);
-    });
+    return inf.on({ onAdd: (obj) => changedFor(undefined, obj), onUpdate: changedFor, onDelete: () => this.changed() });
   }
 
-  /** Starts both watches; resolves once (or if) the first lists succeed, never rejects. */
+  /** Starts both watches; resolves once the first lists arrived (the informers retry until then), never rejects. */
   async start(): Promise<void> {
-    await Promise.all([this.startInformer(this.peerInformer, PEERS), this.startInformer(this.meshInformer, MESHES)]);
+    const first = (inf: Informer<WireKubePeer> | Informer<WireKubeMesh>, what: string) =>
+      inf.start().then(
+        // Synced with nothing in it still means "the mesh is absent": reconcile to say so.
+        () => this.changed(),
+        (err: unknown) => this.o.logger.warn('starting a watch failed', { resource: what, err: errorMessage(err) }),
+      );
+    await Promise.all([first(this.peerInformer, 'wirekubepeers'), first(this.meshInformer, 'wirekubemeshes')]);
   }
 
   onChange(fn: () => void): void {
@@ -105,7 +94,7 @@ export class KubeMeshApi implements MeshApi {
   }
 
   synced(): boolean {
-    return this.listed.size === 2;
+    return this.peerInformer.hasSynced && this.meshInformer.hasSynced;
   }
 
   mesh(name: string): WireKubeMesh | undefined {
@@ -113,11 +102,12 @@ export class KubeMeshApi implements MeshApi {
   }
 
   peers(): WireKubePeer[] {
-    return [...this.peerInformer.list()];
+    return this.peerInformer.list();
   }
 
   async node(name: string): Promise<NodeFacts> {
-    const n: V1Node = await this.core.readNode({ name });
+    const n = await this.nodes.get(name);
+    if (!n) throw new Error(`Node ${name} does not exist`);
     const internalIp = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     return { uid: n.metadata?.uid ?? '', ...(internalIp && { internalIp }) };
   }
@@ -125,57 +115,27 @@ export class KubeMeshApi implements MeshApi {
   async upsertOwnPeer(name: string, node: NodeFacts, own: OwnPeer): Promise<void> {
     const { spec } = own;
     const annotations = { [MANAGED_ALLOWED_IPS_ANNOTATION]: own.managedAllowedIPs.join(',') };
-    const existing = this.peerInformer.get(name) ?? (await this.readPeer(name));
+    const existing = this.peerInformer.get(name) ?? (await this.peerApi.get(name));
     if (!existing) {
-      const body: WireKubePeer = {
-        apiVersion: `${WIREKUBE_GROUP}/${WIREKUBE_VERSION}`,
+      await this.peerApi.create({
+        apiVersion: WIREKUBE_API_VERSION,
         kind: 'WireKubePeer',
         metadata: { name, annotations, ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.uid }] },
         spec,
-      };
-      await this.custom.createClusterCustomObject({ group: WIREKUBE_GROUP, version: WIREKUBE_VERSION, plural: PEERS, body });
+      } as WireKubePeer);
       return;
     }
     // Merge patch: `endpoint: null` removes an endpoint the node no longer has.
-    const body = { metadata: { annotations }, spec: { ...spec, endpoint: spec.endpoint ?? null } };
-    await this.custom.patchClusterCustomObject(
-      { group: WIREKUBE_GROUP, version: WIREKUBE_VERSION, plural: PEERS, name, body },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await this.peerApi.mergePatch(name, { metadata: { annotations }, spec: { ...spec, endpoint: spec.endpoint ?? null } });
   }
 
   async writeStatus(name: string, status: PeerStatus): Promise<void> {
-    await this.custom.patchClusterCustomObjectStatus(
-      { group: WIREKUBE_GROUP, version: WIREKUBE_VERSION, plural: PEERS, name, body: { status } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    await this.peerApi.mergePatchStatus(name, { status });
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await Promise.allSettled([this.peerInformer.stop(), this.meshInformer.stop()]);
-  }
-
-  private async readPeer(name: string): Promise<WireKubePeer | undefined> {
-    try {
-      return (await this.custom.getClusterCustomObject({ group: WIREKUBE_GROUP, version: WIREKUBE_VERSION, plural: PEERS, name })) as WireKubePeer;
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return undefined;
-      throw err;
-    }
-  }
-
-  private async startInformer(inf: { start(): Promise<void> }, what: string): Promise<void> {
-    if (this.closed) return;
-    try {
-      await inf.start();
-      this.listed.add(what);
-      this.changed();
-    } catch (err) {
-      // The informer's own 'error' handler schedules the restart; this is the first-list failure.
-      this.o.logger.warn('initial list failed; retrying', { resource: what, err: errorMessage(err) });
-      this.o.clock.setTimeout(() => void this.startInformer(inf, what), this.o.restartMs);
-    }
+    this.peerInformer.stop();
+    this.meshInformer.stop();
   }
 
   private changed(): void {

@@ -44,7 +44,7 @@ runService({
     if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
     else kc.loadFromCluster();
     const apiHost = new URL(kc.getCurrentCluster()?.server ?? 'https://invalid').hostname.replace(/^\[|\]$/g, '');
-    const api = new KubeMeshApi(kc, { clock: systemClock, logger, restartMs: 1000 });
+    const api = new KubeMeshApi(kc, { clock: systemClock, rng: cryptoRng, logger });
     void api.start();
 
     const stun = createClient(StunProbeClient, config.stunProbeAddress, { tracer });
