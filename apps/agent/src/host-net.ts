@@ -10,8 +10,8 @@ export interface LinkInfo {
 
 /**
  * The narrow port onto the node's network stack that the agent needs (interface, routes in the
- * mesh table, policy rules). Implemented with iproute2 by {@link IpHostNet} and in memory by
- * `FakeHostNet` for unit tests. `@wirekube/host` is meant to grow the netlink version of this.
+ * mesh table, policy rules). Implemented over `@wirekube/host`'s rtnetlink ports by
+ * `NetlinkHostNet` and in memory by `FakeHostNet` for unit tests.
  */
 export interface HostNet {
   link(name: string): Promise<LinkInfo | undefined>;

@@ -5,7 +5,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { formatHostPort } from '@wirekube/planner';
 import { GatewayAgent } from '@wirekube/gateway-agent';
-import { execIptables, procSysctl, SnatApplier, SysctlApplier } from '@wirekube/host';
+import { execIptables, procSysctl, RtNetlinkHost, SnatApplier, SysctlApplier } from '@wirekube/host';
 import { AgentAdminService, GatewayControlClient, StunProbeClient, type ProbeResponse } from '@wirekube/proto';
 import { createClient, GrpcServer, runService, splitHostPort } from '@wirekube/runtime';
 import { cryptoRng, systemClock } from '@wirekube/util';
@@ -15,8 +15,8 @@ import { registerAgentMetrics } from './agent-metrics';
 import { adminServer } from './admin-service';
 import { cleanup, installedStatePath, recordInstalled } from './cleanup';
 import { agentProgram } from './config';
-import { IpHostNet } from './ip-host-net';
 import { KubeMeshApi } from './kube-mesh-api';
+import { NetlinkHostNet } from './netlink-host-net';
 import { natFactsOf } from './nat-report';
 import { RelayLink, relayReplicas } from './relay-link';
 
@@ -27,12 +27,14 @@ runService({
   service: 'agent',
   metricsAddress: '0.0.0.0:9470',
   async main({ config, positionals, logger, tracer, metrics, setReady, onShutdown }) {
-    const host = new IpHostNet();
+    const netlink = new RtNetlinkHost();
+    const host = new NetlinkHostNet(netlink);
     const gatewaySnat = new SnatApplier(execIptables(), logger);
     if (positionals[0] === 'cleanup') {
       await cleanup({ host, keyFile: config.keyFile, adminSocket: config.adminSocket, wireguardSocketDir: config.wireguardSocketDir, logger });
       // The tagged gateway SNAT chain goes whether or not a controller address is configured now.
       await gatewaySnat.cleanup();
+      netlink.close();
       process.exit(0);
     }
     if (positionals.length > 0) throw new Error(`unknown command "${positionals.join(' ')}" (the only command is "cleanup")`);
@@ -121,6 +123,7 @@ runService({
       await grpc.shutdown({ drainMs: config.shutdownDrain, graceMs: config.shutdownGrace });
       await api.close();
       stun.close();
+      netlink.close();
     });
   },
 });
