@@ -2,13 +2,17 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAIN_TABLE } from '@wirekube/host';
+import { ROUTE_TABLE } from '@wirekube/planner';
 import { PathKind } from '@wirekube/proto';
 import { nullLogger } from '@wirekube/util';
 import { Registry } from 'prom-client';
 import { agentStatus, explain, peerInfos } from './admin-service';
+import { OWNED_RULE_PRIORITIES } from './agent';
 import { harness, keyPair, meshObject, peerObject, settle, type Harness } from './agent-harness';
 import { registerAgentMetrics } from './agent-metrics';
 import { cleanup, installedStatePath, recordInstalled } from './cleanup';
+import { MeshHost } from './host-net';
 
 describe('AgentAdmin views, metrics and cleanup', () => {
   const b = keyPair();
@@ -66,12 +70,13 @@ describe('AgentAdmin views, metrics and cleanup', () => {
       writeFileSync(join(dir, 'agent.sock'), '');
       await recordInstalled(installedStatePath(keyFile), { iface: 'wire_kube', backend: 'fake' });
       const host = h.host;
-      h.host.rules.push({ priority: 300, table: 'main' });
-      const o = { host, keyFile, adminSocket: join(dir, 'agent.sock'), wireguardSocketDir: dir, logger: nullLogger };
+      const foreign = { family: 4 as const, priority: 300, table: MAIN_TABLE, proto: 3 };
+      h.host.rules.push(foreign);
+      const o = { host: new MeshHost(host, { table: ROUTE_TABLE, rulePriorities: OWNED_RULE_PRIORITIES }), keyFile, adminSocket: join(dir, 'agent.sock'), wireguardSocketDir: dir, logger: nullLogger };
       await cleanup(o);
       assert.equal(host.links.size, 0);
       assert.deepEqual(host.routes, []);
-      assert.deepEqual(host.rules, [{ priority: 300, table: 'main' }], "someone else's rule stays");
+      assert.deepEqual(host.rules, [foreign], "someone else's rule stays");
       assert.deepEqual(readdirSync(dir), ['private.key'], 'the key (node identity) is kept');
       await cleanup(o);
     } finally {

@@ -5,8 +5,10 @@ import { nullLogger, seededRng } from '@wirekube/util';
 import { FakeClock } from '@wirekube/util/testing';
 import { generatePrivateKey, publicKeyOf, WireGuardDevice, type WgKey } from '@wirekube/wg';
 import { FakeWireGuardBackend } from '@wirekube/wg/testing';
-import { Agent, type AgentDeps } from './agent';
-import { FakeHostNet } from './fake-host-net';
+import { FakeHost } from '@wirekube/host/testing';
+import { ROUTE_TABLE } from '@wirekube/planner';
+import { Agent, OWNED_RULE_PRIORITIES, type AgentDeps } from './agent';
+import { MeshHost } from './host-net';
 import { FakeMeshApi } from './fake-mesh-api';
 import { natFactsOf } from './nat-report';
 import type { RelayPort } from './relay-link';
@@ -86,7 +88,7 @@ export interface Harness {
   agent: Agent;
   clock: FakeClock;
   api: FakeMeshApi;
-  host: FakeHostNet;
+  host: FakeHost;
   backend: FakeWireGuardBackend;
   relay: FakeRelay;
   keys: { priv: WgKey; pub: WgKey };
@@ -97,11 +99,11 @@ export interface Harness {
  * Builds an agent for node `a` over fakes. `prepare` may pre-populate state (e.g. what a previous
  * agent left behind) before the agent starts.
  */
-export function harness(o: { api?: FakeMeshApi; host?: FakeHostNet; backend?: FakeWireGuardBackend; relay?: FakeRelay; keys?: { priv: WgKey; pub: WgKey }; overrides?: Partial<AgentDeps> } = {}): Harness {
+export function harness(o: { api?: FakeMeshApi; host?: FakeHost; backend?: FakeWireGuardBackend; relay?: FakeRelay; keys?: { priv: WgKey; pub: WgKey }; overrides?: Partial<AgentDeps> } = {}): Harness {
   const clock = new FakeClock();
   const api = o.api ?? new FakeMeshApi();
   api.nodes.set('a', { uid: 'uid-a', internalIp: '10.1.0.10' });
-  const host = o.host ?? new FakeHostNet();
+  const host = o.host ?? new FakeHost();
   const backend = o.backend ?? new FakeWireGuardBackend();
   const relay = o.relay ?? new FakeRelay();
   const keys = o.keys ?? keyPair();
@@ -112,10 +114,10 @@ export function harness(o: { api?: FakeMeshApi; host?: FakeHostNet; backend?: Fa
     privateKey: keys.priv,
     publicKey: keys.pub,
     api,
-    host,
+    host: new MeshHost(host, { table: ROUTE_TABLE, rulePriorities: OWNED_RULE_PRIORITIES }),
     async openDevice(iface) {
       // What wireguard-go does: the interface exists (down, default MTU) once the device is up.
-      if (!host.links.has(iface)) host.links.set(iface, { up: false, mtu: 1420, addresses: [] });
+      if (!host.links.has(iface)) host.addLink(iface, 1420);
       return { device: new WireGuardDevice({ backend }), backend: 'fake' };
     },
     openRelay: () => relay,

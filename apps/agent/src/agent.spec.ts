@@ -61,7 +61,7 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
 
   it('gateway routing: a CIDR injected into a gateway peer is routed; withheld (outside clientRefs) it leaves routes and WireGuard, and comes back when released', async () => {
     await joined();
-    const routed = () => h.host.routes.map((r) => r.cidr).sort();
+    const routed = () => h.host.routes.map((r) => r.dst).sort();
     const wgAllowed = async () => (await h.backend.get()).peers.find((p) => p.publicKey.equals(b.pub))?.allowedIps.slice().sort();
     assert.deepEqual(routed(), ['10.20.0.0/24', '10.250.0.2/32'], 'CLIENT: the injected CIDR arrives via AllowedIPs and is routed');
     h.agent.setGatewayRouting({ withhold: ['10.20.0.0/24', 'not-a-cidr'] });
@@ -96,7 +96,7 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     assert.equal(pc.endpoint, undefined);
     assert.equal(pb?.persistentKeepaliveSec, 25);
     assert.equal(pc.persistentKeepaliveSec, 0, 'keepalive starts with the endpoint, so the handshake starts at once');
-    assert.deepEqual(h.host.routes.map((r) => r.cidr).sort(), ['10.20.0.0/24', '10.250.0.2/32']);
+    assert.deepEqual(h.host.routes.map((r) => r.dst).sort(), ['10.20.0.0/24', '10.250.0.2/32']);
     assert.ok(h.host.routes.every((r) => r.table === ROUTE_TABLE && r.dev === 'wire_kube'));
     assert.deepEqual(h.host.rules.map((r) => r.priority).sort(), [100, 150, 200]);
     const paths = h.agent.state.paths;
@@ -108,19 +108,19 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     h.relay.changed();
     await settle();
     assert.equal(h.agent.state.paths.get('c')?.state.kind, 'relay');
-    assert.ok(h.host.routes.some((r) => r.cidr === '10.250.0.3/32'));
+    assert.ok(h.host.routes.some((r) => r.dst === '10.250.0.3/32'));
   });
 
   it('coalesces bursts of watch events and changes nothing when nothing changed', async () => {
     await joined();
     const runs = h.agent.reconciles;
     const updates = h.backend.updates.length;
-    const writes = h.host.writes;
+    const writes = h.host.calls.length;
     for (let i = 0; i < 100; i++) h.api.changed();
     await settle();
     assert.ok(h.agent.reconciles - runs <= 2, `100 events cost ${h.agent.reconciles - runs} reconciles`);
     assert.equal(h.backend.updates.length, updates, 'no WireGuard writes');
-    assert.equal(h.host.writes, writes, 'no host writes');
+    assert.equal(h.host.calls.length, writes, 'no host writes');
   });
 
   it('removes a peer that disappears from WireGuard, routes and the relay proxy', async () => {
@@ -129,7 +129,7 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     h.api.changed();
     await settle();
     assert.equal((await h.backend.get()).peers.some((p) => p.publicKey.equals(b.pub)), false);
-    assert.equal(h.host.routes.some((r) => r.cidr === '10.20.0.0/24'), false);
+    assert.equal(h.host.routes.some((r) => r.dst === '10.20.0.0/24'), false);
     assert.deepEqual(h.relay.forgotten, [b.pub.toBase64()]);
   });
 
@@ -210,13 +210,13 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     h.agent.close();
     const routesBefore = JSON.stringify(host.routes);
     const updatesBefore = backend.updates.length;
-    const writesBefore = host.writes;
+    const writesBefore = host.calls.length;
     // The new agent's relay sessions are not up yet; its proxy endpoints will be new.
     h = harness({ api, host, backend, keys: h.keys, relay: new FakeRelay(41000) });
     h.agent.start();
     await settle();
     assert.equal(backend.updates.length, updatesBefore, 'no WireGuard change during the grace period');
-    assert.equal(host.writes, writesBefore, 'no host change during the grace period');
+    assert.equal(host.calls.length, writesBefore, 'no host change during the grace period');
     h.relay.up = true;
     h.relay.presentKeys.add(b.pub.toBase64());
     h.relay.changed();
@@ -226,7 +226,7 @@ describe('Agent (fakes: API, WireGuard, host, relay, clock)', () => {
     h.relay.changed();
     await settle();
     assert.equal(JSON.stringify(host.routes), routesBefore, 'routes untouched');
-    assert.equal(host.writes, writesBefore, 'no host change at all');
+    assert.equal(host.calls.length, writesBefore, 'no host change at all');
     assert.equal(backend.updates.length, updatesBefore + 1, JSON.stringify(backend.updates.slice(updatesBefore)));
     const last = backend.updates.at(-1);
     assert.ok(last && last.peers.length === 2 && last.peers.every((p) => !p.remove && p.endpoint !== undefined), 'only the new proxy endpoints are written');

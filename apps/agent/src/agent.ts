@@ -1,9 +1,9 @@
 import type { WireKubePeer } from '@wirekube/k8s';
-import { formatCidr, parseCidr, planNode, ROUTE_TABLE, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState } from '@wirekube/planner';
+import { formatCidr, parseCidr, planNode, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState } from '@wirekube/planner';
 import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { WgKey, type DeviceConfig, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
 import { Coalescer } from './coalescer';
-import { applyHost, type HostNet } from './host-net';
+import type { MeshHost } from './host-net';
 import type { MeshApi, NodeFacts } from './kube-mesh-api';
 import type { NatFacts } from './nat-report';
 import { routablePeers } from './gateway-routing';
@@ -30,7 +30,7 @@ export interface AgentDeps {
   privateKey: WgKey;
   publicKey: WgKey;
   api: MeshApi;
-  host: HostNet;
+  host: Pick<MeshHost, 'apply'>;
   /** Creates or adopts the WireGuard device once the mesh names the interface. */
   openDevice(iface: string): Promise<{ device: WireGuardDevice; backend: string }>;
   /** Creates the relay link once the mesh (listen port, relay endpoints) is known. */
@@ -266,13 +266,11 @@ export class Agent {
       this.nudgeTimer = undefined;
       void this.nudgeStalled().catch((err: unknown) => this.d.logger.warn('handshake nudge failed', { err: errorMessage(err) }));
     }, HANDSHAKE_NUDGE_MS);
-    await applyHost(this.d.host, {
+    await this.d.host.apply({
       iface: plan.device.name,
       mtu: plan.device.mtu === 'auto' ? AUTO_MTU : plan.device.mtu,
       addresses: plan.device.addresses,
-      table: ROUTE_TABLE,
       routes: plan.routes,
-      rulePriorities: OWNED_RULE_PRIORITIES,
       rules: plan.rules,
     });
   }

@@ -1,10 +1,8 @@
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MESH_DEFAULTS } from '@wirekube/k8s';
-import { ROUTE_TABLE } from '@wirekube/planner';
 import type { Logger } from '@wirekube/util';
-import { OWNED_RULE_PRIORITIES } from './agent';
-import { removeHost, type HostNet } from './host-net';
+import type { MeshHost } from './host-net';
 
 /** What the agent records about what it installed, so cleanup works without the API server. */
 export interface InstalledState {
@@ -29,7 +27,7 @@ export async function recordInstalled(path: string, s: InstalledState): Promise<
  * socket, the admin socket and the installed-state record. Idempotent. The private key is kept: it
  * is the node's identity, and removing it would force every peer to re-learn the node.
  */
-export async function cleanup(o: { host: HostNet; keyFile: string; adminSocket: string; wireguardSocketDir: string; logger: Logger }): Promise<void> {
+export async function cleanup(o: { host: Pick<MeshHost, 'remove'>; keyFile: string; adminSocket: string; wireguardSocketDir: string; logger: Logger }): Promise<void> {
   const statePath = installedStatePath(o.keyFile);
   let iface: string = MESH_DEFAULTS.interfaceName;
   try {
@@ -37,7 +35,7 @@ export async function cleanup(o: { host: HostNet; keyFile: string; adminSocket: 
   } catch {
     o.logger.info('no installed-state record; assuming the default interface name', { iface });
   }
-  const changes = await removeHost(o.host, { iface, table: ROUTE_TABLE, rulePriorities: OWNED_RULE_PRIORITIES });
+  const changes = await o.host.remove(iface);
   for (const p of [join(o.wireguardSocketDir, `${iface}.sock`), o.adminSocket, statePath]) await rm(p, { force: true });
   o.logger.info('cleanup done', { iface, ...changes });
 }

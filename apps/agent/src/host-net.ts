@@ -1,99 +1,95 @@
+import { LinkApplier, MAIN_TABLE, RouteApplier, RuleApplier, WIREKUBE_PROTO, type ApplyReport, type LinkPort, type RoutePort, type RouteSpec, type RulePort, type RuleSpec } from '@wirekube/host';
 import type { PlannedRoute, PlannedRule } from '@wirekube/planner';
+import { nullLogger, type Logger } from '@wirekube/util';
 
-/** The interface as the host reports it. */
-export interface LinkInfo {
-  up: boolean;
-  mtu: number;
-  /** Addresses with prefix length, e.g. `10.250.3.7/32`. */
-  addresses: string[];
-}
-
-/**
- * The narrow port onto the node's network stack that the agent needs (interface, routes in the
- * mesh table, policy rules). Implemented over `@wirekube/host`'s rtnetlink ports by
- * `NetlinkHostNet` and in memory by `FakeHostNet` for unit tests.
- */
-export interface HostNet {
-  link(name: string): Promise<LinkInfo | undefined>;
-  setLink(name: string, change: { up?: boolean; mtu?: number }): Promise<void>;
-  addAddress(name: string, cidr: string): Promise<void>;
-  delAddress(name: string, cidr: string): Promise<void>;
-  deleteLink(name: string): Promise<void>;
-  listRoutes(table: number): Promise<PlannedRoute[]>;
-  addRoute(r: PlannedRoute): Promise<void>;
-  delRoute(r: PlannedRoute): Promise<void>;
-  /** Every IPv4 rule with one of the given priorities. */
-  listRules(priorities: readonly number[]): Promise<PlannedRule[]>;
-  addRule(r: PlannedRule): Promise<void>;
-  delRule(r: PlannedRule): Promise<void>;
-}
+/** The `@wirekube/host` ports the agent drives (`RtNetlinkHost` implements all three; `FakeHost` in tests). */
+export type HostPorts = RoutePort & RulePort & LinkPort;
 
 /** What the host should look like for the mesh. */
 export interface HostDesired {
   iface: string;
   mtu: number;
   addresses: string[];
-  table: number;
   routes: PlannedRoute[];
-  /** Priorities WireKube owns; rules at these priorities that are not desired are removed. */
-  rulePriorities: readonly number[];
   rules: PlannedRule[];
 }
 
-/** Number of host changes one {@link applyHost} made, per kind. */
+/** Number of host changes one apply or remove made, per kind (added + removed). */
 export interface HostChanges {
   link: number;
-  addresses: number;
   routes: number;
   rules: number;
 }
 
-/**
- * Level-triggered applier: reads the interface, the mesh table and WireKube's rule priorities, and
- * changes only what differs from `d` — so something an operator deleted comes back, and nothing that
- * already matches is touched (no route flaps under traffic). Rules are added before stale ones are
- * removed, so the mesh table is never unreachable in between.
- */
-export async function applyHost(host: HostNet, d: HostDesired): Promise<HostChanges> {
-  const changes: HostChanges = { link: 0, addresses: 0, routes: 0, rules: 0 };
-  const link = await host.link(d.iface);
-  if (!link) throw new Error(`interface ${d.iface} does not exist`);
-  if (link.mtu !== d.mtu) changes.link += await count(host.setLink(d.iface, { mtu: d.mtu }));
-  for (const a of d.addresses.filter((x) => !link.addresses.includes(x))) changes.addresses += await count(host.addAddress(d.iface, a));
-  for (const a of link.addresses.filter((x) => !d.addresses.includes(x))) changes.addresses += await count(host.delAddress(d.iface, a));
-  if (!link.up) changes.link += await count(host.setLink(d.iface, { up: true }));
+/** PlannedRoute → the host library's RouteSpec (the table is the applier's). */
+export function routeSpec(r: PlannedRoute): RouteSpec {
+  return { type: r.type, dst: r.cidr, ...(r.dev && { dev: r.dev }), ...(r.src && { src: r.src }), metric: r.metric };
+}
 
-  const routeKey = (r: PlannedRoute) => `${r.type} ${r.cidr} ${r.dev ?? ''} ${r.src ?? ''} ${r.metric}`;
-  const routes = diff(await host.listRoutes(d.table), d.routes, routeKey);
-  for (const r of routes.stale) changes.routes += await count(host.delRoute(r));
-  for (const r of routes.missing) changes.routes += await count(host.addRoute(r));
-
-  const ruleKey = (r: PlannedRule) => `${r.priority} ${r.table} ${r.fwmark ?? ''} ${r.to ?? ''}`;
-  const rules = diff(await host.listRules(d.rulePriorities), d.rules, ruleKey);
-  for (const r of rules.missing) changes.rules += await count(host.addRule(r));
-  for (const r of rules.stale) changes.rules += await count(host.delRule(r));
-  return changes;
+/** PlannedRule → the host library's RuleSpec (`main` is table 254). */
+export function ruleSpec(r: PlannedRule): RuleSpec {
+  return { family: 4, priority: r.priority, ...(r.fwmark !== undefined && { fwmark: r.fwmark }), ...(r.to && { to: r.to }), table: r.table === 'main' ? MAIN_TABLE : r.table };
 }
 
 /**
- * Removes everything WireKube installs on the host: its rules, the mesh table and the interface.
- * Idempotent; missing pieces are not errors.
+ * The mesh interface, the mesh table and WireKube's rules, kept as planned by `@wirekube/host`'s
+ * level-triggered appliers (only differences change; something an operator deleted comes back;
+ * entries are owned through proto {@link WIREKUBE_PROTO}). Entries an agent before the host
+ * library installed with `ip` (proto boot) in the mesh table or at WireKube's rule priorities are
+ * removed once, before the first apply, so the appliers can own the table (a one-off blip on
+ * upgrade; a restarted agent of this version finds only its own entries and changes nothing).
+ * A change the kernel refused fails the apply, so the caller retries.
  */
-export async function removeHost(host: HostNet, d: { iface: string; table: number; rulePriorities: readonly number[] }): Promise<HostChanges> {
-  const changes: HostChanges = { link: 0, addresses: 0, routes: 0, rules: 0 };
-  for (const r of await host.listRules(d.rulePriorities)) changes.rules += await count(host.delRule(r));
-  for (const r of await host.listRoutes(d.table)) changes.routes += await count(host.delRoute(r));
-  if (await host.link(d.iface)) changes.link += await count(host.deleteLink(d.iface));
-  return changes;
+export class MeshHost {
+  private readonly link: LinkApplier;
+  private readonly routes: RouteApplier;
+  private readonly rules: RuleApplier;
+  private legacyChecked = false;
+
+  constructor(
+    private readonly ports: HostPorts,
+    private readonly o: { table: number; rulePriorities: readonly number[]; logger?: Logger },
+  ) {
+    const log = o.logger ?? nullLogger;
+    this.link = new LinkApplier(ports, log);
+    this.routes = new RouteApplier(ports, o.table, log);
+    this.rules = new RuleApplier(ports, log);
+  }
+
+  async apply(d: HostDesired): Promise<HostChanges> {
+    const legacy = this.legacyChecked ? { routes: 0, rules: 0 } : await this.removeLegacy();
+    this.legacyChecked = true;
+    const link = await this.link.set({ name: d.iface, addresses: d.addresses, mtu: d.mtu, up: true });
+    const routes = await this.routes.set(d.routes.map(routeSpec));
+    const rules = await this.rules.set(d.rules.map(ruleSpec));
+    const failed = [...link.failed, ...routes.failed, ...rules.failed];
+    if (failed.length) throw new Error(`host changes refused: ${failed.join('; ')}`);
+    return { link: n(link), routes: n(routes) + legacy.routes, rules: n(rules) + legacy.rules };
+  }
+
+  /** Removes WireKube's rules, the mesh routes and the interface (legacy entries included). Idempotent. */
+  async remove(iface: string): Promise<HostChanges> {
+    const legacy = await this.removeLegacy();
+    const rules = await this.rules.cleanup();
+    const routes = await this.routes.cleanup();
+    let link = 0;
+    if (await this.ports.getLink(iface)) {
+      await this.ports.deleteLink(iface);
+      link = 1;
+    }
+    return { link, routes: n(routes) + legacy.routes, rules: n(rules) + legacy.rules };
+  }
+
+  private async removeLegacy(): Promise<{ routes: number; rules: number }> {
+    const routes = (await this.ports.listRoutes(this.o.table)).filter((r) => r.proto !== WIREKUBE_PROTO);
+    const rules = (await this.ports.listRules()).filter((r) => r.proto !== WIREKUBE_PROTO && this.o.rulePriorities.includes(r.priority));
+    for (const r of rules) await this.ports.delRule(r);
+    for (const r of routes) await this.ports.delRoute(r);
+    if (routes.length + rules.length) this.o.logger?.info('removed mesh routes and rules installed before the host library (re-added with its ownership mark)', { routes: routes.length, rules: rules.length });
+    return { routes: routes.length, rules: rules.length };
+  }
 }
 
-async function count(p: Promise<void>): Promise<number> {
-  await p;
-  return 1;
-}
-
-function diff<T>(have: readonly T[], want: readonly T[], key: (t: T) => string): { stale: T[]; missing: T[] } {
-  const haveKeys = new Set(have.map(key));
-  const wantKeys = new Set(want.map(key));
-  return { stale: have.filter((t) => !wantKeys.has(key(t))), missing: want.filter((t) => !haveKeys.has(key(t))) };
+function n(r: ApplyReport): number {
+  return r.added.length + r.removed.length;
 }

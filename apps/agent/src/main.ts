@@ -3,20 +3,20 @@ import { dirname } from 'node:path';
 import { isIP } from 'node:net';
 import { Metadata } from '@grpc/grpc-js';
 import { KubeConfig } from '@kubernetes/client-node';
-import { formatHostPort } from '@wirekube/planner';
+import { formatHostPort, ROUTE_TABLE } from '@wirekube/planner';
 import { GatewayAgent } from '@wirekube/gateway-agent';
 import { execIptables, procSysctl, RtNetlinkHost, SnatApplier, SysctlApplier } from '@wirekube/host';
 import { AgentAdminService, GatewayControlClient, StunProbeClient, type ProbeResponse } from '@wirekube/proto';
 import { createClient, GrpcServer, runService, splitHostPort } from '@wirekube/runtime';
 import { cryptoRng, systemClock } from '@wirekube/util';
 import { KernelProvider, loadOrCreateKey, openBackend, UserspaceProvider, WireGuardDevice, type BackendProvider } from '@wirekube/wg';
-import { Agent } from './agent';
+import { Agent, OWNED_RULE_PRIORITIES } from './agent';
 import { registerAgentMetrics } from './agent-metrics';
 import { adminServer } from './admin-service';
 import { cleanup, installedStatePath, recordInstalled } from './cleanup';
+import { MeshHost } from './host-net';
 import { agentProgram } from './config';
 import { KubeMeshApi } from './kube-mesh-api';
-import { NetlinkHostNet } from './netlink-host-net';
 import { natFactsOf } from './nat-report';
 import { RelayLink, relayReplicas } from './relay-link';
 
@@ -28,7 +28,7 @@ runService({
   metricsAddress: '0.0.0.0:9470',
   async main({ config, positionals, logger, tracer, metrics, setReady, onShutdown }) {
     const netlink = new RtNetlinkHost();
-    const host = new NetlinkHostNet(netlink);
+    const host = new MeshHost(netlink, { table: ROUTE_TABLE, rulePriorities: OWNED_RULE_PRIORITIES, logger });
     const gatewaySnat = new SnatApplier(execIptables(), logger);
     if (positionals[0] === 'cleanup') {
       await cleanup({ host, keyFile: config.keyFile, adminSocket: config.adminSocket, wireguardSocketDir: config.wireguardSocketDir, logger });

@@ -163,6 +163,10 @@ describe('agent: relay-first mesh across NAT types', function () {
     await u2.agent.stop();
     const ruleCount = async () => (await host.exec(['ip', '-4', 'rule', 'show'])).stdout.split('\n').filter((l) => /^(100|150|200):/.test(l)).length;
     assert.equal(await ruleCount(), 3, 'the agent left its rules in place on stop (restart adopts them)');
+    const owned = async (what: string[]) => (await host.exec(['ip', '-4', ...what])).stdout.split('\n').filter((l) => l.trim());
+    const meshTable = await owned(['route', 'show', 'table', '22347']);
+    assert.ok(meshTable.length > 0 && meshTable.every((l) => / proto 87\b/.test(l)), `every mesh route carries the host library's mark (proto 87):\n${meshTable.join('\n')}`);
+    assert.ok((await owned(['rule', 'show'])).filter((l) => /^(100|150|200):/.test(l)).every((l) => / proto 87\b/.test(l)), 'so do the rules');
     const dir = join(host.dir, 'agent');
     await host.exec([process.execPath, agentBin, 'cleanup', `--key-file=${join(dir, 'private.key')}`, `--admin-socket=${join(dir, 'agent.sock')}`, '--wireguard-socket-dir=/run/wireguard', '--metrics-address=']);
     assert.equal(await ruleCount(), 0);
