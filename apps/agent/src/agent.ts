@@ -11,7 +11,7 @@ import { ownMeshIp, ownPeer, ownPeerMatches } from './own-peer';
 import { updatePaths, type PathEntry } from './path-table';
 import type { RelayPort } from './relay-link';
 import { agentStatusOf } from './agent-status';
-import { StatusWriter } from './status-writer';
+import { PeerStatusPublisher } from './status-writer';
 import { translateMesh, type MeshView } from './mesh-view';
 
 /** Priorities of the ip rules WireKube owns. */
@@ -72,7 +72,7 @@ export interface AgentState {
  */
 export class Agent {
   private readonly reconciler: Coalescer;
-  private readonly writer: StatusWriter;
+  private readonly writer: PeerStatusPublisher;
   private device?: WireGuardDevice;
   private relay?: RelayPort;
   private node?: NodeFacts;
@@ -93,8 +93,9 @@ export class Agent {
   constructor(private readonly d: AgentDeps) {
     this.state = { paths: this.paths, stats: new Map(), relaySessions: [], startedAtMs: d.clock.now() };
     this.reconciler = new Coalescer(() => this.reconcile(), { clock: d.clock, rng: d.rng, logger: d.logger, what: 'reconcile' });
-    this.writer = new StatusWriter({
-      write: (s) => d.api.writeStatus(d.nodeName, s),
+    this.writer = new PeerStatusPublisher({
+      name: d.nodeName,
+      patchStatus: (name, patch) => d.api.writeStatus(name, patch),
       clock: d.clock,
       rng: d.rng,
       logger: d.logger,

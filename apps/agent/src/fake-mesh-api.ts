@@ -9,7 +9,7 @@ export class FakeMeshApi implements MeshApi {
   meshes = new Map<string, WireKubeMesh>();
   peerObjs = new Map<string, WireKubePeer>();
   nodes = new Map<string, NodeFacts>();
-  readonly statusWrites: Array<{ name: string; status: PeerStatus }> = [];
+  readonly statusWrites: Array<{ name: string; patch: unknown }> = [];
   readonly specWrites: Array<{ name: string; spec: OwnPeerSpec }> = [];
   down = false;
   /** Whether the first lists have arrived. */
@@ -63,12 +63,13 @@ export class FakeMeshApi implements MeshApi {
     this.changed();
   }
 
-  async writeStatus(name: string, status: PeerStatus): Promise<void> {
+  /** Applies `patch` as a JSON merge patch (RFC 7386) to the status, as the API server does. */
+  async writeStatus(name: string, patch: unknown): Promise<void> {
     this.failIfDown();
     const obj = this.peerObjs.get(name);
     if (!obj) throw new Error(`wirekubepeers "${name}" not found`);
-    this.statusWrites.push({ name, status });
-    obj.status = status;
+    this.statusWrites.push({ name, patch });
+    obj.status = mergePatch(obj.status ?? {}, patch) as PeerStatus;
   }
 
   async close(): Promise<void> {}
@@ -76,4 +77,14 @@ export class FakeMeshApi implements MeshApi {
   private failIfDown(): void {
     if (this.down) throw new Error('connect ECONNREFUSED (fake API server down)');
   }
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
 }

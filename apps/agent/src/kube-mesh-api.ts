@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Informer, nodeApi, wireKubeApis, WIREKUBE_API_VERSION, type KubeNode, type PeerStatus, type ResourceApi, type WireKubeMesh, type WireKubePeer } from '@wirekube/k8s';
+import { Informer, nodeApi, wireKubeApis, WIREKUBE_API_VERSION, type KubeNode, type ResourceApi, type WireKubeMesh, type WireKubePeer } from '@wirekube/k8s';
 import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { planningSignature } from './mesh-view';
 
@@ -40,8 +40,8 @@ export interface MeshApi {
   node(name: string): Promise<NodeFacts>;
   /** Creates this node's WireKubePeer (owned by its Node) or brings its spec and annotation to `own`. */
   upsertOwnPeer(name: string, node: NodeFacts, own: OwnPeer): Promise<void>;
-  /** Merge-patches the status subresource of this node's WireKubePeer. */
-  writeStatus(name: string, status: PeerStatus): Promise<void>;
+  /** JSON-merge-patches the status subresource of this node's WireKubePeer with `patch` (changed fields only). */
+  writeStatus(name: string, patch: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,8 +129,8 @@ export class KubeMeshApi implements MeshApi {
     await this.peerApi.mergePatch(name, { metadata: { annotations }, spec: { ...spec, endpoint: spec.endpoint ?? null } });
   }
 
-  async writeStatus(name: string, status: PeerStatus): Promise<void> {
-    await this.peerApi.mergePatchStatus(name, { status });
+  async writeStatus(name: string, patch: unknown): Promise<void> {
+    await this.peerApi.mergePatchStatus(name, { status: patch });
   }
 
   async close(): Promise<void> {

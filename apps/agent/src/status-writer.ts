@@ -1,93 +1,71 @@
-import type { PeerStatus } from '@wirekube/k8s';
-import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
+import { StatusWriter, type PeerStatus, type ResourceApi, type WireKubePeer } from '@wirekube/k8s';
+import { WireKubeError, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { materialKey } from './status-model';
 
-/** Options of a {@link StatusWriter}. Durations in ms. */
-export interface StatusWriterOptions {
-  /** Writes the status subresource; rejects when the API server is unavailable. */
-  write(status: PeerStatus): Promise<void>;
+/** Options of a {@link PeerStatusPublisher}. Durations in ms. */
+export interface PeerStatusPublisherOptions {
+  name: string;
+  /** JSON-merge-patches the status subresource with `patch`; rejects when the API server is unavailable. */
+  patchStatus(name: string, patch: unknown): Promise<void>;
   clock: Clock;
   rng: Rng;
   logger: Logger;
   /** Least time between two writes, whatever changed. */
   minGapMs: number;
-  /** Counters-only changes are written at most this often (the steady-state write rate). */
+  /** Counters-only changes are published at most this often (the steady-state write rate). */
   refreshMs: number;
 }
 
 /**
- * Change-only, rate-limited writer of this node's WireKubePeer status. A material change (path,
- * NAT, conditions — see `materialKey`) is written as soon as `minGapMs` since the last write allows;
- * a change of counters alone waits for `refreshMs`; an identical status is never written. Failed
- * writes keep the newest status pending and retry with backoff, so an API outage costs nothing but
- * staleness and the agent catches up when the server returns.
+ * This node's WireKubePeer status through `@wirekube/k8s`'s {@link StatusWriter} (change-only,
+ * rate-limited to `minGapMs`, merge patches of just the changed fields, retries with backoff that
+ * keep the newest status). In front of it, a gate for the agent's second rate: a status whose
+ * material part (see `materialKey`: paths, NAT, conditions) is unchanged — only counters and
+ * timestamps moved — is held back until `refreshMs` after the last one passed.
  */
-export class StatusWriter {
-  private desired?: PeerStatus;
-  private written?: PeerStatus;
-  private lastWriteMs = -Infinity;
-  private failures = 0;
-  private timer?: ReturnType<Clock['setTimeout']>;
-  private writing = false;
-  private closed = false;
-  /** Writes done, for metrics and tests. */
-  writes = 0;
+export class PeerStatusPublisher {
+  private readonly writer: StatusWriter<PeerStatus, WireKubePeer>;
+  private passed?: { key: string; atMs: number };
 
-  constructor(private readonly o: StatusWriterOptions) {}
+  constructor(private readonly o: PeerStatusPublisherOptions) {
+    this.writer = new StatusWriter<PeerStatus, WireKubePeer>(statusOnlyApi(o.patchStatus), { clock: o.clock, rng: o.rng, minIntervalMs: o.minGapMs, logger: o.logger });
+  }
 
-  /** Offers the current status; the writer decides whether and when to write it. */
+  /** Offers the current status; written now, after the min gap, at the next refresh, or never (unchanged). */
   offer(status: PeerStatus): void {
-    this.desired = status;
-    this.schedule();
-  }
-
-  /** The status last written successfully. */
-  get lastWritten(): PeerStatus | undefined {
-    return this.written;
-  }
-
-  /** Stops timers; a pending status is dropped. */
-  close(): void {
-    this.closed = true;
-    if (this.timer) this.o.clock.clearTimeout(this.timer);
-  }
-
-  private dueAt(): number | undefined {
-    const d = this.desired;
-    if (!d || this.closed) return undefined;
+    const key = materialKey(status);
     const now = this.o.clock.now();
-    if (this.failures > 0) return now + backoffDelay(this.failures - 1, { initialMs: 500, maxMs: 30_000 }, this.o.rng);
-    if (!this.written || materialKey(d) !== materialKey(this.written)) return Math.max(now, this.lastWriteMs + this.o.minGapMs);
-    const countersMoved = d.rxBytes !== this.written.rxBytes || d.txBytes !== this.written.txBytes || d.lastHandshake !== this.written.lastHandshake;
-    return countersMoved ? Math.max(now, this.lastWriteMs + this.o.refreshMs) : undefined;
+    if (this.passed?.key === key && now - this.passed.atMs < this.o.refreshMs) return;
+    this.passed = { key, atMs: now };
+    this.writer.update(this.o.name, status);
   }
 
-  private schedule(): void {
-    if (this.writing || (this.failures > 0 && this.timer)) return;
-    if (this.timer) this.o.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    const due = this.dueAt();
-    if (due === undefined) return;
-    this.timer = this.o.clock.setTimeout(() => void this.flush(), Math.max(0, due - this.o.clock.now()));
+  /** Status writes done, for metrics and tests. */
+  get writes(): number {
+    return this.writer.stats.writes;
   }
 
-  private async flush(): Promise<void> {
-    this.timer = undefined;
-    const s = this.desired;
-    if (!s || this.closed) return;
-    this.writing = true;
-    try {
-      await this.o.write(s);
-      this.written = s;
-      this.failures = 0;
-      this.writes++;
-    } catch (err) {
-      this.failures++;
-      this.o.logger.warn('status write failed; will retry', { err: errorMessage(err), attempt: this.failures });
-    } finally {
-      this.lastWriteMs = this.o.clock.now();
-      this.writing = false;
-    }
-    this.schedule();
+  /** Stops deferred writes. */
+  close(): void {
+    this.writer.close();
   }
+}
+
+/** A ResourceApi that can only patch `/status` — all the status writer calls. */
+function statusOnlyApi(patchStatus: (name: string, patch: unknown) => Promise<void>): ResourceApi<WireKubePeer> {
+  const refuse = (what: string) => () => Promise.reject(new WireKubeError('unsupported', `the agent's status writer does not ${what}`));
+  return {
+    path: '/apis/wirekube.io/v1alpha1/wirekubepeers',
+    list: refuse('list'),
+    get: refuse('get'),
+    create: refuse('create'),
+    replace: refuse('replace'),
+    mergePatch: refuse('patch specs'),
+    delete: refuse('delete'),
+    mergePatchStatus: async (name, body) => {
+      await patchStatus(name, (body as { status: unknown }).status);
+      // The writer ignores the returned object; the informer delivers the real one.
+      return {} as WireKubePeer;
+    },
+  };
 }

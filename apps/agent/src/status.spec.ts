@@ -4,7 +4,7 @@ import { nullLogger, seededRng } from '@wirekube/util';
 import { FakeClock } from '@wirekube/util/testing';
 import { decidePath } from './path-policy';
 import { buildStatus, type PeerView } from './status-model';
-import { StatusWriter } from './status-writer';
+import { PeerStatusPublisher } from './status-writer';
 
 describe('path policy, status model and status writer', () => {
   it('relays once both ends hold a session, and names the missing piece otherwise', () => {
@@ -33,14 +33,15 @@ describe('path policy, status model and status writer', () => {
     assert.equal(stale.connected, false, 'a handshake older than 180 s does not count');
   });
 
-  it('writes material changes at once (min gap), counters per refresh, retries failures', async () => {
+  it('writes material changes at once (min gap), counters per refresh, only changed fields, retries failures', async () => {
     const clock = new FakeClock();
-    const written: PeerStatus[] = [];
+    const written: unknown[] = [];
     let fail = false;
-    const w = new StatusWriter({
-      write: async (s) => {
+    const w = new PeerStatusPublisher({
+      name: 'a',
+      patchStatus: async (_name, patch) => {
         if (fail) throw new Error('ECONNREFUSED');
-        written.push(s);
+        written.push(patch);
       },
       clock,
       rng: seededRng(1),
@@ -51,26 +52,30 @@ describe('path policy, status model and status writer', () => {
     const st = (connected: boolean, rx: number): PeerStatus => ({ connected, rxBytes: rx });
     w.offer(st(false, 0));
     await clock.advance(0);
-    assert.equal(written.length, 1);
+    assert.deepEqual(written, [{ connected: false, rxBytes: 0 }]);
     w.offer(st(false, 0));
     w.offer(st(true, 0));
     await clock.advance(999);
     assert.equal(written.length, 1, 'min gap');
     await clock.advance(1);
-    assert.equal(written.length, 2);
+    assert.deepEqual(written[1], { connected: true }, 'only the changed field is patched');
     w.offer(st(true, 5));
     await clock.advance(28_000);
-    assert.equal(written.length, 2, 'counters wait');
-    await clock.advance(2000);
-    assert.equal(written.length, 3);
+    w.offer(st(true, 7));
+    await clock.advance(1000);
+    assert.equal(written.length, 2, 'counters wait for the refresh');
+    await clock.advance(1000);
+    w.offer(st(true, 9));
+    await clock.advance(0);
+    assert.deepEqual(written[2], { rxBytes: 9 });
     fail = true;
-    w.offer(st(false, 5));
+    w.offer(st(false, 9));
     await clock.advance(5000);
     assert.equal(written.length, 3);
     fail = false;
     await clock.advance(60_000);
-    assert.equal(written.length, 4);
-    assert.equal(written[3]?.connected, false);
+    assert.deepEqual(written[3], { connected: false }, 'the newest status is written once the server is back');
+    assert.equal(w.writes, 4);
     w.close();
   });
 });
