@@ -34,5 +34,7 @@ describe('demo: the one-command local mesh', function () {
     assert.match(text, new RegExp(`export KUBECONFIG=${demo.kubeconfig}`));
     assert.ok(existsSync(demo.graphPath));
     assert.match(readFileSync(demo.graphPath, 'utf8'), /^<svg|<svg /);
+    assert.match(text, /status: ready=true activePeer=gw1/);
+    assert.match(text, /VPC host db \([\d.]+, not a mesh member\) pinged through gw1: (\S+ ok(, )?)+$/m);
   });
 });

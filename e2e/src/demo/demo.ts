@@ -76,7 +76,8 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
     o.print('gateway-controller leading; WireKubeGateway "vpc" created');
 
     const t0 = Date.now();
-    await Promise.all(NODES.map((n) => startMeshNode(lab, services, lab.host(n), o.agentBin)));
+    const gatewayFlag = `--gateway-controller-address=${lab.host('api').addr}:9475`;
+    await Promise.all(NODES.map((n) => startMeshNode(lab, services, lab.host(n), o.agentBin, [gatewayFlag])));
     o.print(`started ${NODES.length} nodes: wireguard-go, stun-probe and the agent, each its own process`);
 
     const peers = await converge(lab, services, o, t0);
@@ -87,7 +88,7 @@ export async function runDemo(o: DemoOptions): Promise<Demo> {
     const graphPath = join(o.outDir, 'mesh.svg');
     await wirekubectl(kubeconfig, ['graph', `--out=${graphPath}`]);
     o.print(`\ngraph written to ${graphPath}`);
-    o.print(await gatewayReport(services, controller));
+    o.print(await gatewayReport(lab, services, controller, ips));
     o.print(`\npoint kubectl at the mesh's API (while the demo runs):\n  export KUBECONFIG=${kubeconfig}\n  kubectl get wirekubepeers`);
     return { lab, names: NODES, matrix, peers, kubeconfig, graphPath, down };
   } catch (err) {
@@ -148,29 +149,41 @@ async function startGatewayController(lab: Lab, services: MeshServices): Promise
     apiVersion: 'wirekube.io/v1alpha1',
     kind: 'WireKubeGateway',
     metadata: { name: 'vpc' },
-    spec: { peerRefs: ['gw1'], routes: [{ cidr: VPC_CIDR, description: 'VPC subnet (db)' }], healthCheck: { target: `${lab.host('db').addr}:22`, intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 } },
+    spec: { peerRefs: ['gw1'], routes: [{ cidr: VPC_CIDR, description: 'VPC subnet (db)' }], healthCheck: { target: lab.host('db').addr, intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 } },
   };
   await services.kubectl(['apply', '-f', '-'], JSON.stringify(gateway));
   return proc;
 }
 
-/** What the gateway does in this build, from the WireKubeGateway's status as the controller wrote it. */
-async function gatewayReport(services: MeshServices, controller: LabProcess): Promise<string> {
-  const gw = JSON.parse(await services.kubectl(['get', 'wirekubegateways', 'vpc', '-o', 'json'])) as { status?: { ready?: boolean; activePeer?: string; conditions?: Array<{ type: string; status: string; message?: string }> } };
+/**
+ * Waits (up to 30 s) for the controller to elect gw1 from the agents' health reports, then pings `db`
+ * — a VPC host that is not a mesh member — from every other node through the gateway. Prints what it
+ * saw, ready or not.
+ */
+async function gatewayReport(lab: Lab, services: MeshServices, controller: LabProcess, ips: ReadonlyMap<string, string>): Promise<string> {
+  type GatewayObject = { status?: { ready?: boolean; activePeer?: string; conditions?: Array<{ type: string; status: string; message?: string }> } };
+  const read = async () => JSON.parse(await services.kubectl(['get', 'wirekubegateways', 'vpc', '-o', 'json'])) as GatewayObject;
+  const deadline = Date.now() + 30_000;
+  let gw = await read();
+  while (gw.status?.ready !== true && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    gw = await read();
+  }
   const st = gw.status ?? {};
   const conds = (st.conditions ?? []).map((c) => `${c.type}=${c.status}${c.message ? ` (${c.message})` : ''}`).join('; ') || 'none';
-  const head = [
+  const lines = [
     `\ngateway: WireKubeGateway "vpc" (candidate gw1, route ${VPC_CIDR}); gateway-controller ${controller.running ? 'running, leading' : 'NOT running'}`,
     `  status: ready=${st.ready ?? false} activePeer=${st.activePeer || '-'} conditions: ${conds}`,
   ];
-  if (st.ready === true) return [...head, `  the controller elected ${st.activePeer} from the agents' health reports`].join('\n');
-  return [
-    ...head,
-    '  no agent reports gateway health to the controller in this build (the agent does not run the',
-    '  gateway agent yet), so nothing is elected: gw1 neither forwards nor masquerades VPC traffic and no',
-    '  node routes the VPC subnet through the mesh. gw1 is an ordinary mesh member here; the gateway',
-    '  data path is proven separately by the e2e gateway suite (e2e/src/suites/gateway).',
-].join('\n');
+  if (st.ready !== true) return [...lines, '  the gateway was not elected within 30 s: VPC traffic does not cross the mesh'].join('\n');
+  const db = lab.host('db').addr;
+  const reach = await Promise.all(
+    NODES.filter((n) => n !== st.activePeer && ips.has(n)).map(async (n) => {
+      const ok = (await lab.host(n).exec(['ping', '-n', '-q', '-c1', '-W2', db], { allowFail: true })).code === 0;
+      return `${n} ${ok ? 'ok' : 'FAILED'}`;
+    }),
+  );
+  return [...lines, `  VPC host db (${db}, not a mesh member) pinged through ${st.activePeer}: ${reach.join(', ')}`].join('\n');
 }
 
 /** Runs the built wirekubectl against the demo's API and returns its stdout. */
