@@ -66,8 +66,10 @@ async function classify(run: Run): Promise<Omit<DiscoveryReport, 'probedAtMs' | 
   const { o, notes } = run;
   const main = await bind(run, o.localPort);
   const local = main.local;
-  // Test I against every server at once: the first round trip also tells who is alive.
-  const first = await Promise.all(o.servers.map((s) => binding(run, main, s, {}, 700)));
+  // Test I against every server at once: the first round trip also tells who is alive. It may use
+  // most of the budget (retransmits at 0, 100, 300, 700 ms): a reachable server answers in
+  // milliseconds, and calling UDP blocked after one lost burst on a busy or just-booted path is wrong.
+  const first = await Promise.all(o.servers.map((s) => binding(run, main, s, {}, 1500)));
   const answered = o.servers.flatMap((s, i) => (first[i] ? [{ server: s, ...first[i]! }] : []));
   if (answered.length === 0) {
     notes.push(`no answer from ${o.servers.map(formatAddress).join(', ')}: UDP looks blocked`);
