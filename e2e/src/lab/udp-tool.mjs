@@ -110,11 +110,19 @@ function socket(localPort = 0) {
     });
     const ask = (id, addr, port, change, wait = true) =>
       new Promise((res) => {
-        s.send(JSON.stringify({ id, change }), port, addr);
+        const send = () => s.send(JSON.stringify({ id, change }), port, addr);
+        send();
         if (!wait) return res(undefined);
-        const t = setTimeout(() => res(null), TIMEOUT_MS);
+        // Retransmit like any real prober: one lost datagram on a busy box must not read as "no
+        // UDP". Repeats reuse the socket and destination, so they create no new NAT mapping.
+        const again = setInterval(send, 300);
+        const t = setTimeout(() => {
+          clearInterval(again);
+          res(null);
+        }, TIMEOUT_MS);
         waiters.set(id, (r) => {
           clearTimeout(t);
+          clearInterval(again);
           res(r);
         });
       });

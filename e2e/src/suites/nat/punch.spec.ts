@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -51,11 +51,21 @@ describe('lab: hole punching and the birthday attack through real NATs', functio
     const server = `${lab().host('stun').addrs[0]}:${STUN_PORT}`;
     const procs = [x, y].map((n) => lab().host(n).spawn(toolArgv('punch', dir, n, server, lab().host(n).addr), { name: `punch-${n}`, cwd: E2E_ROOT, env: TOOL_ENV }));
     const sideFile = (n: string) => join(dir, `${n}.side.json`);
-    for (let i = 0; i < 300 && ![x, y].every((n) => existsSync(sideFile(n))); i++) await new Promise((r) => setTimeout(r, 50));
+    // A side file may exist before its writer finished: wait until both parse.
+    const readSide = (n: string): unknown => {
+      try {
+        return existsSync(sideFile(n)) ? JSON.parse(readFileSync(sideFile(n), 'utf8')) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    for (let i = 0; i < 300 && ![x, y].every((n) => readSide(n) !== undefined); i++) await new Promise((r) => setTimeout(r, 50));
     const token = randomBytes(16).toString('hex');
     const startAtMs = Date.now() + 300;
     for (const [me, peer] of [[x, y], [y, x]] as const) {
-      writeFileSync(join(dir, `${me}.peer.json`), JSON.stringify({ side: JSON.parse(readFileSync(sideFile(peer), 'utf8')), token, startAtMs, birthday }));
+      // Written atomically: the tool polls for the file and reads it as soon as it appears.
+      writeFileSync(join(dir, `${me}.peer.json.tmp`), JSON.stringify({ side: readSide(peer), token, startAtMs, birthday }));
+      renameSync(join(dir, `${me}.peer.json.tmp`), join(dir, `${me}.peer.json`));
     }
     const results = await Promise.all(procs.map(async (p) => JSON.parse((await p.waitForOutput(/^result (.*)$/, 30_000))[1]!) as Result));
     return results as [Result, Result];
