@@ -10,5 +10,5 @@ export {
   type IncomingPunch,
   type RelayTransport,
 } from './relay-client';
-export { type ProxySocket, type ProxySocketFactory, epermSafeProxySockets, bufferedDgramSockets, PROXY_SOCKET_BUFFER_BYTES } from './proxy-socket';
+export { type ProxySocket, type ProxySocketFactory, epermSafeProxySockets, PROXY_SOCKET_BUFFER_BYTES } from './proxy-socket';
 export { RelayProxy, type RelayProxyOptions, type RelayProxyCounters } from './relay-proxy';

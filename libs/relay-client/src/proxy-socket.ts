@@ -1,5 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { EpermSafeUdpSocket, type EpermSafeStats, type UdpPeer, type UdpSocket, type UdpSocketFactory } from '@wirekube/wg';
+import { dgramSocketFactory, EpermSafeUdpSocket, type EpermSafeStats, type UdpSocketFactory } from '@wirekube/wg';
 import { cryptoRng, nullLogger, systemClock, type Clock, type Logger, type Rng } from '@wirekube/util';
 
 /**
@@ -29,7 +28,7 @@ export function epermSafeProxySockets(opts: { clock?: Clock; rng?: Rng; logger?:
   return async ({ wgHost, wgPort, onMessage }) => {
     const v6 = wgHost.includes(':');
     const s = new EpermSafeUdpSocket({
-      factory: opts.factory ?? bufferedDgramSockets(v6 ? 'udp6' : 'udp4', PROXY_SOCKET_BUFFER_BYTES),
+      factory: opts.factory ?? dgramSocketFactory(v6 ? 'udp6' : 'udp4', { bufferBytes: PROXY_SOCKET_BUFFER_BYTES }),
       localAddress: v6 ? '::1' : '127.0.0.1',
       localPort: 0,
       remote: { address: wgHost, port: wgPort },
@@ -56,52 +55,3 @@ export function epermSafeProxySockets(opts: { clock?: Clock; rng?: Rng; logger?:
  * kernel clamps it to net.core.rmem_max / wmem_max.
  */
 export const PROXY_SOCKET_BUFFER_BYTES = 4 << 20;
-
-/** libs/wg's {@link UdpSocket} port over node:dgram sockets created with large socket buffers. */
-export function bufferedDgramSockets(type: 'udp4' | 'udp6', bufferBytes: number): UdpSocketFactory {
-  return () => new BufferedDgramSocket(createSocket({ type, recvBufferSize: bufferBytes, sendBufferSize: bufferBytes }));
-}
-
-class BufferedDgramSocket implements UdpSocket {
-  constructor(private readonly s: Socket) {
-    s.on('error', () => undefined); // asynchronous send errors arrive through the send callbacks
-  }
-
-  bind(port: number, address: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.s.once('error', reject);
-      this.s.bind(port, address, () => {
-        this.s.off('error', reject);
-        resolve();
-      });
-    });
-  }
-
-  connect(port: number, address: string): Promise<void> {
-    return new Promise((resolve, reject) => this.s.connect(port, address, (err?: Error) => (err ? reject(err) : resolve())));
-  }
-
-  send(data: Buffer, to?: UdpPeer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const cb = (err: Error | null) => (err ? reject(err) : resolve());
-      if (to) this.s.send(data, to.port, to.address, cb);
-      else this.s.send(data, cb);
-    });
-  }
-
-  onMessage(handler: (data: Buffer, from: UdpPeer) => void): void {
-    this.s.on('message', (msg, rinfo) => handler(msg, { address: rinfo.address, port: rinfo.port }));
-  }
-
-  localPort(): number {
-    return this.s.address().port;
-  }
-
-  close(): void {
-    try {
-      this.s.close();
-    } catch {
-      // already closed
-    }
-  }
-}

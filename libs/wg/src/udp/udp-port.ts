@@ -24,9 +24,13 @@ export interface UdpSocket {
 /** Creates unbound sockets; the factory decides the family. */
 export type UdpSocketFactory = () => UdpSocket;
 
-/** A {@link UdpSocketFactory} over node:dgram (`udp4` or `udp6`). */
-export function dgramSocketFactory(type: 'udp4' | 'udp6' = 'udp4'): UdpSocketFactory {
-  return () => new DgramSocket(createSocket({ type }));
+/**
+ * A {@link UdpSocketFactory} over node:dgram (`udp4` or `udp6`). `bufferBytes` sets SO_RCVBUF and
+ * SO_SNDBUF (the kernel default of about 208 KiB overflows on WireGuard bursts when the loop is busy).
+ */
+export function dgramSocketFactory(type: 'udp4' | 'udp6' = 'udp4', opts: { bufferBytes?: number } = {}): UdpSocketFactory {
+  const buffers = opts.bufferBytes ? { recvBufferSize: opts.bufferBytes, sendBufferSize: opts.bufferBytes } : {};
+  return () => new DgramSocket(createSocket({ type, ...buffers }));
 }
 
 class DgramSocket implements UdpSocket {
