@@ -72,6 +72,20 @@ describe('WireGuardDevice', () => {
     assert.deepEqual(Object.keys(last.peers[0]).sort(), ['endpoint', 'publicKey', 'updateOnly']);
   });
 
+  it('points a peer for a punch without changing what the next set writes', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    await dev.set(config([peer(1, { endpoint: '127.0.0.1:40001' })]));
+    await dev.pointPeer(key(1), '198.51.100.7:51822');
+    assert.match(fake.snapshot(), /endpoint=198\.51\.100\.7:51822/);
+    await dev.set(config([peer(1, { endpoint: '127.0.0.1:40001' })]));
+    assert.match(fake.snapshot(), /endpoint=198\.51\.100\.7:51822/, 'an unchanged request leaves the punched endpoint');
+    await dev.set(config([peer(1, { endpoint: '127.0.0.1:40001' })]), { forceEndpoints: [key(1).toBase64()] });
+    assert.match(fake.snapshot(), /endpoint=127\.0\.0\.1:40001/);
+    await dev.pointPeer(key(2), '198.51.100.8:51822');
+    assert.doesNotMatch(fake.snapshot(), /198\.51\.100\.8/, 'a peer that is gone is not created');
+  });
+
   it('adds AllowedIPs without replacing, and replaces only when one must go', async () => {
     const fake = new FakeWireGuardBackend();
     const dev = new WireGuardDevice({ backend: fake });

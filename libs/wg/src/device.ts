@@ -1,6 +1,7 @@
 import type { Logger } from '@wirekube/util';
 import { nullLogger } from '@wirekube/util';
 import type { WireGuardBackend } from './backend';
+import type { WgKey } from './key/key';
 import { planDeviceUpdate } from './config/diff';
 import { normalizeDeviceConfig } from './config/validate';
 import type { DeviceConfig, DeviceUpdate } from './config/model';
@@ -63,6 +64,15 @@ export class WireGuardDevice {
     }
     this.requested = new Map(desired.peers.map((p) => [p.publicKey.toBase64(), p.endpoint]));
     return update;
+  }
+
+  /**
+   * Points an existing peer at `endpoint` right now, outside the desired config: a hole punch
+   * owns the endpoint for a moment. What the caller requested is unchanged, so the next `set`
+   * writes its endpoint again only if asked to (forced or changed). A peer that is gone is skipped.
+   */
+  async pointPeer(publicKey: WgKey, endpoint: string): Promise<void> {
+    await this.backend.set({ peers: [{ publicKey, updateOnly: true, endpoint }] });
   }
 
   /** Reads every peer's counters (one backend read). */
