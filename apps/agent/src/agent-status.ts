@@ -1,8 +1,7 @@
 import type { Condition, PeerStatus } from '@wirekube/k8s';
-import { MAX_PATH_ENTRIES } from '@wirekube/k8s';
 import type { PathState } from '@wirekube/planner';
 import type { AgentState } from './agent';
-import { buildStatus, type PeerView } from './status-model';
+import { buildStatus, STATUS_DETAIL_MAX_PEERS, type PeerView } from './status-model';
 
 /**
  * This node's WireKubePeer status from the agent's state: one view per planned peer (path, since,
@@ -21,7 +20,7 @@ export function agentStatusOf(s: AgentState, o: { nodeName: string; nowMs: numbe
     handshakeFreshMs: o.handshakeFreshMs,
     conditions: conditionsOf(s, o.nodeName),
     ...(o.previous && { previous: o.previous }),
-    maxPathEntries: MAX_PATH_ENTRIES,
+    maxDetailPeers: STATUS_DETAIL_MAX_PEERS,
   });
 }
 

@@ -23,9 +23,18 @@ export interface StatusInputs {
   conditions: ReadonlyArray<Omit<Condition, 'lastTransitionTime'>>;
   /** The status currently on the object, to keep lastTransitionTime of unchanged conditions. */
   previous?: PeerStatus;
-  /** Bound on `paths` entries (DESIGN §11); peers beyond it are counted in `pathSummary` only. */
-  maxPathEntries: number;
+  /**
+   * Per-peer `paths` and the moving counters (bytes, handshake times, `pathsUpdatedAt`) are
+   * published only while the node has at most this many peers. Beyond it the status carries only
+   * slow summary facts, so a large mesh's statuses do not change in steady state (DESIGN §11: the
+   * objects every agent watches must not carry N fast-moving entries); the per-peer table stays
+   * available from the agent's admin service and metrics.
+   */
+  maxDetailPeers: number;
 }
+
+/** Per-peer detail in status up to this many peers (see {@link StatusInputs.maxDetailPeers}). */
+export const STATUS_DETAIL_MAX_PEERS = 64;
 
 /**
  * Computes this node's WireKubePeer status. `connected` is true only when every remote peer has a
@@ -38,6 +47,7 @@ export function buildStatus(i: StatusInputs): PeerStatus {
   let lastHs = 0;
   let rx = 0;
   let tx = 0;
+  const detail = i.peers.length <= i.maxDetailPeers;
   const paths: PeerPath[] = [];
   for (const p of [...i.peers].sort((a, b) => (a.node < b.node ? -1 : 1))) {
     const kind = p.path.kind === 'down' ? 'none' : p.path.kind;
@@ -48,7 +58,7 @@ export function buildStatus(i: StatusInputs): PeerStatus {
     const fresh = p.lastHandshakeMs > 0 && i.nowMs - p.lastHandshakeMs <= i.handshakeFreshMs;
     if (!unhealthy && p.path.kind === 'down') unhealthy = `${p.node}: ${p.path.reason}`;
     else if (!unhealthy && !fresh) unhealthy = `${p.node}: no WireGuard handshake over the ${p.path.kind} path yet`;
-    if (paths.length < i.maxPathEntries) {
+    if (detail) {
       paths.push({
         peer: p.node,
         path: kind,
@@ -70,11 +80,7 @@ export function buildStatus(i: StatusInputs): PeerStatus {
     ...(i.nat?.nat && { nat: i.nat.nat }),
     endpointDiscoveryMethod: i.nat?.method ?? 'none',
     pathSummary: summary,
-    paths,
-    pathsUpdatedAt: iso(i.nowMs),
-    ...(lastHs > 0 && { lastHandshake: iso(lastHs) }),
-    rxBytes: rx,
-    txBytes: tx,
+    ...(detail && { paths, pathsUpdatedAt: iso(i.nowMs), ...(lastHs > 0 && { lastHandshake: iso(lastHs) }), rxBytes: rx, txBytes: tx }),
     conditions,
   };
 }
@@ -85,7 +91,15 @@ function withTransition(c: Omit<Condition, 'lastTransitionTime'>, previous: Cond
 }
 
 /**
- * The part of a status whose change is worth a write right away: everything but counters and
+ * The part of a status other agents plan from (NAT facts, discovery method) and this node's own
+ * spec validity: a change is written after the min gap whatever the mesh size.
+ */
+export function planningKey(s: PeerStatus): string {
+  return JSON.stringify([s.natType, s.nat, s.endpointDiscoveryMethod, s.conditions?.find((c) => c.type === 'SpecValid')?.status]);
+}
+
+/**
+ * The part of a status whose change is worth a write soon: everything but counters and
  * timestamps that move on their own (bytes, handshake times, `pathsUpdatedAt`).
  */
 export function materialKey(s: PeerStatus): string {

@@ -6,7 +6,7 @@
  * this lib for the exact surface). There is no authentication or authorisation: bind it to
  * loopback (the default) and never expose it.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
@@ -36,6 +36,13 @@ export interface KubeApiServerOptions {
   maxWatchBufferBytes?: number;
 }
 
+/** Requests an API server received: `reads` (get, list, discovery), `watches` opened, `writes` (every other verb). */
+export interface RequestCounts {
+  reads: number;
+  writes: number;
+  watches: number;
+}
+
 /** Namespaces every cluster has. */
 export const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -48,6 +55,7 @@ export class KubeApiServer {
   private hub?: WatchHub;
   private http?: Server;
   private snapshots?: SnapshotWriter;
+  private readonly counts: RequestCounts = { reads: 0, writes: 0, watches: 0 };
 
   constructor(private readonly opts: KubeApiServerOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -71,6 +79,7 @@ export class KubeApiServer {
     this.http = createServer(
       createHandler({ store: this.store, service: this.service, hub: this.hub, clock: this.clock, logger: this.logger, address: () => this.hostPort }),
     );
+    this.http.on('request', (req: IncomingMessage) => this.count(req));
     // Watches are long-lived; Node's default request timeouts would cut them.
     this.http.requestTimeout = 0;
     this.http.keepAliveTimeout = 65_000;
@@ -102,6 +111,17 @@ export class KubeApiServer {
   /** Watch events written since start. */
   get watchEventsSent(): number {
     return this.hub?.eventsSent ?? 0;
+  }
+
+  /** Requests received since start, by kind (a copy). */
+  get requests(): RequestCounts {
+    return { ...this.counts };
+  }
+
+  private count(req: IncomingMessage): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') this.counts.writes++;
+    else if (/[?&]watch=(true|1)(&|$)|^\/apis?\/(.+\/)?watch\//.test(req.url ?? '')) this.counts.watches++;
+    else this.counts.reads++;
   }
 
   /** Ends every open watch (as an API server restart would); clients re-watch. */
