@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { AgentAdminClient, PathKind, type PeerInfo } from '@wirekube/proto';
 import { generateWgKeyPair, uapiRequest, type Lab, type LabHost, type LabProcess } from '../../lab';
 import { LAB_RELAY, startLabRelay } from '../relay/relay-tool-client';
 
@@ -58,9 +60,9 @@ export async function bundleAgent(): Promise<string> {
 /**
  * Starts the API stand-in, the STUN servers and the relay, installs the CRDs and the mesh.
  * `includeNodeInternalIP` makes every node route its InternalIP through the mesh (the hybrid
- * kubelet case of a WireKubeGateway).
+ * kubelet case of a WireKubeGateway); `birthdayAttack` sets `natTraversal.birthdayAttack: enabled`.
  */
-export async function startMeshServices(lab: Lab, mesh: { excludeCIDRs?: string[]; includeNodeInternalIP?: boolean } = {}): Promise<MeshServices> {
+export async function startMeshServices(lab: Lab, mesh: { excludeCIDRs?: string[]; includeNodeInternalIP?: boolean; birthdayAttack?: boolean } = {}): Promise<MeshServices> {
   const apiHost = lab.host('api');
   const kubeconfig = writeKubeconfig(apiHost.dir, apiHost.addr);
   const api = apiHost.spawn(tsx(resolve(__dirname, 'kube-api-tool.ts'), [String(API_PORT), join(apiHost.dir, 'kube-api.json')]), { name: 'kube-api', cwd: E2E_ROOT, env: TSX_ENV });
@@ -87,6 +89,7 @@ export async function startMeshServices(lab: Lab, mesh: { excludeCIDRs?: string[
       relay: { mode: 'auto', endpoints: [`${lab.host('relay').addr}:${LAB_RELAY.dataPort}`] },
       ...(mesh.excludeCIDRs && { routing: { excludeCIDRs: mesh.excludeCIDRs } }),
       ...(mesh.includeNodeInternalIP && { autoAllowedIPs: { includeNodeInternalIP: true } }),
+      ...(mesh.birthdayAttack && { natTraversal: { birthdayAttack: 'enabled' } }),
     },
   };
   await kubectl(['apply', '-f', '-'], JSON.stringify(spec));
@@ -144,6 +147,40 @@ export async function getPeers(services: MeshServices): Promise<PeerObject[]> {
 /** A node's mesh address: its /32 inside the mesh CIDR. */
 export function meshIpOf(p: PeerObject): string | undefined {
   return p.spec.allowedIPs?.find((c) => c.startsWith('10.250.') && c.endsWith('/32'))?.slice(0, -3);
+}
+
+/** The agent's AgentAdmin unix socket in `host` (as {@link startMeshNode} passes `--admin-socket`). */
+export function adminSocketOf(host: LabHost): string {
+  return join(host.dir, 'agent', 'agent.sock');
+}
+
+/** One remote peer's path as an agent reports it over AgentAdmin ListPeers. */
+export interface PeerPath {
+  peer: string;
+  path: 'direct' | 'relay' | 'down';
+  reason: string;
+  endpoint: string;
+}
+
+const PATH_NAMES: Partial<Record<PathKind, PeerPath['path']>> = { [PathKind.PATH_KIND_DIRECT]: 'direct', [PathKind.PATH_KIND_RELAY]: 'relay', [PathKind.PATH_KIND_DOWN]: 'down' };
+
+/**
+ * Reads `host`'s agent's view of every peer over its admin socket. Keep one reader per host for
+ * polling (one gRPC channel, not one per call); `close()` it when done. A read that fails (agent
+ * not up yet, restarting) rejects; callers polling treat that as "not yet".
+ */
+export function peerPathReader(host: LabHost): { read(timeoutMs?: number): Promise<PeerPath[]>; close(): void } {
+  const client = new AgentAdminClient(`unix:${adminSocketOf(host)}`, credentials.createInsecure());
+  return {
+    read: (timeoutMs = 2000) =>
+      new Promise<PeerPath[]>((ok, fail) =>
+        client.listPeers({}, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+          if (err) return fail(err);
+          ok(res.peers.map((p: PeerInfo) => ({ peer: p.nodeName, path: PATH_NAMES[p.path] ?? 'down', reason: p.reason, endpoint: p.endpoint ? `${p.endpoint.ip}:${p.endpoint.port}` : '' })));
+        }),
+      ),
+    close: () => client.close(),
+  };
 }
 
 /** Starts wireguard-go for the mesh interface and resolves once its UAPI socket answers. */
