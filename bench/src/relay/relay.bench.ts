@@ -8,7 +8,7 @@
 // Run from the repo root: npx tsx --tsconfig bench/tsconfig.json bench/src/relay/relay.bench.ts [seconds] [sessions]
 import { FrameType, addressedFrameBytes, encodeAddressed, generateRawKeyPair } from '@wirekube/relay-core';
 import { bundleRelay, controlClient, rawPeer, startRelayProcess, type RawPeer } from './relay-process';
-import { wireguardDirectVsRelay } from './wg-over-relay';
+import { formatComparison, wireguardDirectVsRelay } from './wg-over-relay';
 
 const SECONDS = Number(process.argv[2] ?? 4);
 const SESSIONS = Number(process.argv[3] ?? 10_000);
@@ -106,9 +106,7 @@ async function main(): Promise<void> {
     );
   }
   if (process.getuid?.() === 0) {
-    const wg = await wireguardDirectVsRelay(SECONDS);
-    console.log(`wireguard-go + iperf3 (TCP, ${SECONDS}s) between two lab nodes, same lab, same run`);
-    console.log(`  direct ${fmt(wg.directMbps / 1000, 3)} Gbit/s   via relay ${fmt(wg.relayMbps / 1000, 3)} Gbit/s   ratio ${fmt(wg.relayMbps / wg.directMbps)}   target ≥ 0.75`);
+    console.log(formatComparison(await wireguardDirectVsRelay(SECONDS), SECONDS));
   } else {
     console.log('wireguard direct vs relay: skipped (needs root for the lab)');
   }

@@ -84,10 +84,14 @@ describe('relay proxy', () => {
   it('removePeer and close release the sockets', async () => {
     const r = await rig();
     const ea = await r.proxy.addPeer(peerA);
+    const eb = await r.proxy.addPeer(peerB);
+    for (const [k, d] of [[peerA, 'a1'], [peerA, 'a2'], [peerB, 'b1'], [peerA, 'a3']] as const) r.transport.deliver(k, d);
+    await Promise.resolve();
+    assert.deepEqual(r.atWg, [[ea.port, 'a1'], [ea.port, 'a2'], [eb.port, 'b1'], [ea.port, 'a3']], 'each source from its own endpoint');
     r.proxy.removePeer(peerA);
     assert.equal(r.proxy.endpointOf(peerA), undefined);
     r.transport.deliver(peerA, 'x');
-    assert.equal(r.proxy.counters.unknownSource, 1);
+    assert.equal(r.proxy.counters.unknownSource, 1, 'the last source seen is forgotten with its endpoint');
     const again = await r.proxy.addPeer(peerA);
     assert.notEqual(again.port, ea.port);
     r.proxy.close();

@@ -37,10 +37,17 @@ export class RelayProxy {
   private readonly peers = new Map<string, Promise<ProxySocket>>();
   private readonly open = new Map<string, ProxySocket>();
   private readonly unsubscribe: () => void;
+  /** The last source seen and its endpoint: relayed datagrams come in runs from the same peer. */
+  private lastSrc: Buffer | undefined;
+  private lastSock: ProxySocket | undefined;
 
   constructor(private readonly opts: RelayProxyOptions) {
     this.unsubscribe = opts.transport.onDatagram((src, data) => {
-      const sock = this.open.get(src.toString('latin1'));
+      let sock = this.lastSrc !== undefined && src.equals(this.lastSrc) ? this.lastSock : undefined;
+      if (!sock) {
+        sock = this.open.get(src.toString('latin1'));
+        if (sock) [this.lastSrc, this.lastSock] = [Buffer.from(src), sock];
+      }
       if (!sock) {
         this.counters.unknownSource++;
         return;
@@ -88,6 +95,7 @@ export class RelayProxy {
   /** Closes the peer's endpoint (the pair went direct or the peer left); idempotent. */
   removePeer(key: Uint8Array): void {
     const id = Buffer.from(key).toString('latin1');
+    if (this.lastSock && this.lastSock === this.open.get(id)) this.lastSrc = this.lastSock = undefined;
     this.open.get(id)?.close();
     this.open.delete(id);
     this.peers.delete(id);
@@ -96,6 +104,7 @@ export class RelayProxy {
   /** Closes every endpoint and stops listening to the transport. */
   close(): void {
     this.unsubscribe();
+    this.lastSrc = this.lastSock = undefined;
     for (const s of this.open.values()) s.close();
     this.open.clear();
     this.peers.clear();

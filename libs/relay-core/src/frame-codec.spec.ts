@@ -75,6 +75,29 @@ describe('relay frame codec', () => {
     assert.throws(() => d.push(Buffer.alloc(0)), /already failed/);
   });
 
+  it('checks a header split across chunks before buffering the frame it announces', () => {
+    const d = new FrameDecoder(() => {}, 100);
+    d.push(Buffer.from('03ff', 'hex'));
+    assert.equal(d.buffered, 2);
+    assert.throws(() => d.push(Buffer.from('ffffff', 'hex')), (e: unknown) => e instanceof RelayProtocolError && e.code === 'oversized');
+  });
+
+  it('hands out frames wholly inside a chunk as views of it, and copies only the split frame', () => {
+    const a = encodeAddressed(FrameType.Recv, key(1), Buffer.alloc(100, 1));
+    const b = encodeAddressed(FrameType.Recv, key(2), Buffer.alloc(100, 2));
+    const chunk = Buffer.concat([a, b.subarray(0, 50)]);
+    const seen: Buffer[] = [];
+    const d = new FrameDecoder((_t, p) => seen.push(p));
+    d.push(chunk);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.buffer, chunk.buffer, 'first frame is a view of the chunk');
+    assert.equal(d.buffered, 50);
+    d.push(Buffer.concat([b.subarray(50), a]));
+    assert.equal(seen.length, 3);
+    assert.deepEqual(seen[1], b.subarray(5));
+    assert.equal(d.buffered, 0);
+  });
+
   it('fuzz: any frame sequence survives arbitrary chunking', () => {
     const frame = fc.oneof(
       fc.tuple(fc.constantFrom<FrameTypeValue>(FrameType.Send, FrameType.Recv), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 200 }))

@@ -46,7 +46,7 @@
  *
  * Limits: a payload longer than the decoder's `maxPayload` (default {@link MAX_PAYLOAD}: a
  * maximal UDP datagram plus the key) is a protocol error — the connection is closed, the length
- * is never used to allocate.
+ * is refused before anything is buffered for it.
  */
 import { RelayProtocolError } from './errors';
 
@@ -173,10 +173,17 @@ export type FrameHandler = (type: FrameType, payload: Buffer) => void;
  * {@link FrameDecoder.push}; it calls the handler once per complete frame, in order. Throws
  * RelayProtocolError on an unknown type ("unknown-frame-type"), a length above `maxPayload`
  * ("oversized"), or a SEND/RECV shorter than a key ("short-frame"); the stream is unusable after.
- * Memory held between chunks is bounded by one frame.
+ * Memory held between chunks is bounded by one frame (of at most `maxPayload`), and only a frame
+ * split across chunks is copied.
  */
 export class FrameDecoder {
-  private rest: Buffer | null = null;
+  /**
+   * A frame split across chunks: first just its header (5 bytes), then, once the header is known
+   * and valid, a buffer of exactly the frame's size. Only the split frame is ever copied; every
+   * frame wholly inside a chunk is handed out as a view of that chunk.
+   */
+  private pending: Buffer | null = null;
+  private pendingLen = 0;
   private failed = false;
 
   /**
@@ -190,37 +197,67 @@ export class FrameDecoder {
 
   /** Bytes buffered while waiting for the rest of a frame. */
   get buffered(): number {
-    return this.rest?.length ?? 0;
+    return this.pendingLen;
   }
 
   /** Consumes one chunk of the stream. */
   push(chunk: Buffer): void {
     if (this.failed) throw new RelayProtocolError('decoder-failed', 'decoder already failed');
-    let buf = chunk;
-    if (this.rest) {
-      buf = Buffer.concat([this.rest, chunk]);
-      this.rest = null;
-    }
-    let off = 0;
     try {
-      while (buf.length - off >= FRAME_HEADER_BYTES) {
-        const type = buf[off]!;
-        const len = buf.readUInt32BE(off + 1);
-        if (type < FIRST_TYPE || type > LAST_TYPE) throw new RelayProtocolError('unknown-frame-type', `unknown frame type 0x${type.toString(16)}`);
-        if (len > this.maxPayload) throw new RelayProtocolError('oversized', `frame payload ${len} bytes exceeds ${this.maxPayload}`);
-        if ((type === FrameType.Send || type === FrameType.Recv) && len < KEY_BYTES) {
-          throw new RelayProtocolError('short-frame', `addressed frame of ${len} bytes has no room for a key`);
-        }
+      let off = this.pending ? this.fillPending(chunk) : 0;
+      while (chunk.length - off >= FRAME_HEADER_BYTES) {
+        const len = this.checkHeader(chunk, off);
         const end = off + FRAME_HEADER_BYTES + len;
-        if (end > buf.length) break;
-        this.onFrame(type as FrameType, buf.subarray(off + FRAME_HEADER_BYTES, end));
+        if (end > chunk.length) break;
+        this.onFrame(chunk[off] as FrameType, chunk.subarray(off + FRAME_HEADER_BYTES, end));
         off = end;
+      }
+      if (off < chunk.length) {
+        const tail = chunk.length - off;
+        this.pending = Buffer.allocUnsafe(tail < FRAME_HEADER_BYTES ? FRAME_HEADER_BYTES : FRAME_HEADER_BYTES + chunk.readUInt32BE(off + 1));
+        this.pendingLen = chunk.copy(this.pending, 0, off);
       }
     } catch (err) {
       this.failed = true;
       throw err;
     }
-    // Copy a small tail so the (possibly large) chunk it came from is not retained.
-    if (off < buf.length) this.rest = Buffer.from(buf.subarray(off));
+  }
+
+  /** Completes the pending frame from the start of `chunk`; returns the bytes of it consumed. */
+  private fillPending(chunk: Buffer): number {
+    let off = 0;
+    let frame = this.pending!;
+    if (this.pendingLen < FRAME_HEADER_BYTES) {
+      off = chunk.copy(frame, this.pendingLen, 0, FRAME_HEADER_BYTES - this.pendingLen);
+      this.pendingLen += off;
+      if (this.pendingLen < FRAME_HEADER_BYTES) return off;
+      const len = this.checkHeader(frame, 0);
+      if (len > 0) {
+        frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + len);
+        this.pending!.copy(frame, 0, 0, FRAME_HEADER_BYTES);
+        this.pending = frame;
+      }
+    }
+    const n = chunk.copy(frame, this.pendingLen, off);
+    this.pendingLen += n;
+    off += n;
+    if (this.pendingLen === frame.length) {
+      this.pending = null;
+      this.pendingLen = 0;
+      this.onFrame(frame[0] as FrameType, frame.subarray(FRAME_HEADER_BYTES));
+    }
+    return off;
+  }
+
+  /** Validates the header at `off` (type, length bound, room for a key); returns the payload length. */
+  private checkHeader(buf: Buffer, off: number): number {
+    const type = buf[off]!;
+    const len = buf.readUInt32BE(off + 1);
+    if (type < FIRST_TYPE || type > LAST_TYPE) throw new RelayProtocolError('unknown-frame-type', `unknown frame type 0x${type.toString(16)}`);
+    if (len > this.maxPayload) throw new RelayProtocolError('oversized', `frame payload ${len} bytes exceeds ${this.maxPayload}`);
+    if ((type === FrameType.Send || type === FrameType.Recv) && len < KEY_BYTES) {
+      throw new RelayProtocolError('short-frame', `addressed frame of ${len} bytes has no room for a key`);
+    }
+    return len;
   }
 }
