@@ -50,6 +50,13 @@ export class FakeRelay implements RelayPort {
   onChange(fn: () => void): void {
     this.fns.add(fn);
   }
+  readonly punchRequests: Array<{ key: string; punchId: string; mode: string }> = [];
+  requestPunch(key: Uint8Array, req: { punchId: string; mode: 'direct' | 'birthday' }): void {
+    if (!this.present(key)) throw new Error('peer is not present on any relay replica');
+    this.punchRequests.push({ key: Buffer.from(key).toString('base64'), punchId: req.punchId, mode: req.mode });
+  }
+  onPunchOffer(): void {}
+  onPunchAnswer(): void {}
   /** Notifies the agent, as presence changes do. */
   changed(): void {
     for (const fn of this.fns) fn();

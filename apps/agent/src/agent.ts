@@ -1,5 +1,5 @@
-import type { WireKubePeer } from '@wirekube/k8s';
-import { formatCidr, parseCidr, planNode, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState } from '@wirekube/planner';
+import { BIRTHDAY_ATTACK_ANNOTATION, type WireKubePeer } from '@wirekube/k8s';
+import { formatCidr, formatHostPort, parseCidr, planNode, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState, type PathTuning } from '@wirekube/planner';
 import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { WgKey, type DeviceConfig, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
 import { Coalescer } from './coalescer';
@@ -7,8 +7,10 @@ import type { MeshHost } from './host-net';
 import type { MeshApi, NodeFacts } from './kube-mesh-api';
 import type { NatFacts } from './nat-report';
 import { routablePeers } from './gateway-routing';
-import { ownMeshIp, ownPeer, ownPeerMatches } from './own-peer';
-import { updatePaths, type PathEntry } from './path-table';
+import { meshIpClaims, ownMeshIp, ownPeer, ownPeerMatches } from './own-peer';
+import { DirectPaths, type PunchTuning } from './direct/direct-paths';
+import type { ProbeChannelOptions } from './direct/probe-channel';
+import { wgEndpointOf, type LocalAddress } from './direct/local-facts';
 import type { RelayPort } from './relay-link';
 import { agentStatusOf } from './agent-status';
 import { PeerStatusPublisher } from './status-writer';
@@ -16,6 +18,10 @@ import { translateMesh, type MeshView } from './mesh-view';
 
 /** Priorities of the ip rules WireKube owns. */
 export const OWNED_RULE_PRIORITIES = [RULE_PRIORITY_FWMARK, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_MESH] as const;
+/** Default of `AgentDeps.pathSampleMs`. */
+const DEFAULT_PATH_SAMPLE_MS = 250;
+/** Longest the first device configuration waits for the pre-bind probe of the WireGuard port. */
+const PRE_BIND_BUDGET_MS = 2000;
 /** MTU used when the mesh says `auto` (uplink 1500 minus WireGuard's IPv6 worst-case overhead). */
 const AUTO_MTU = 1420;
 /** A usable path without a handshake after this long gets its WireGuard peer re-created. */
@@ -49,6 +55,27 @@ export interface AgentDeps {
   adoptGraceMs: number;
   /** Handshakes older than this do not count as connected. */
   handshakeFreshMs: number;
+  /** How often WireGuard counters feed the path machines (roaming, silence); ≤ 250 ms for 3 s failover. */
+  pathSampleMs?: number;
+  /**
+   * STUN discovery from the WireGuard listen port itself, run once before a fresh device binds it
+   * (the mapping WireGuard then inherits behind an endpoint-independent NAT). Absent: not done.
+   */
+  probeWgPort?(mesh: MeshConfig): Promise<NatFacts>;
+  /** This node's underlay addresses with their prefixes (host candidates, same-LAN detection). */
+  localAddresses?(mesh: MeshConfig): LocalAddress[];
+  /** Opens the active-probe socket (absent: no probes, so no path is ever proven direct). */
+  openProbes?(o: Pick<ProbeChannelOptions, 'port' | 'isPeer' | 'onReply'>): ProbePort;
+  /** Path machine and punch tuning (tests shorten them). */
+  pathTuning?: Partial<PathTuning>;
+  punchTuning?: Partial<PunchTuning>;
+}
+
+/** The active-probe socket as the agent uses it (see `ProbeChannel`). */
+export interface ProbePort {
+  bind(meshIp: string): Promise<void>;
+  send(ip: string, seq: number): boolean;
+  close(): void;
 }
 
 /** The agent's current picture, read by the admin service and metrics. */
@@ -60,6 +87,8 @@ export interface AgentState {
   view?: MeshView;
   plan?: NodePlan;
   paths: ReadonlyMap<string, { state: PathState; sinceMs: number }>;
+  /** Which evidence the published WireGuard endpoint rests on, and why. */
+  endpointSource?: { source: string; reason: string };
   stats: ReadonlyMap<string, PeerStats>;
   relaySessions: string[];
   startedAtMs: number;
@@ -85,7 +114,12 @@ export class Agent {
   private lastConfig?: DeviceConfig;
   private readonly nudged = new Map<string, number>();
   private closed = false;
-  private readonly paths = new Map<string, PathEntry>();
+  private readonly paths = new Map<string, { state: PathState; sinceMs: number }>();
+  private direct?: DirectPaths;
+  private probes?: ProbePort;
+  private preBind?: { facts: NatFacts; atMs: number };
+  private natAtMs = 0;
+  private sampleTimer?: ReturnType<Clock['setTimeout']>;
   /** Gateway route CIDRs this node must not route (it is outside the gateway's clientRefs). */
   private withheld = new Set<string>();
   readonly state: AgentState;
@@ -118,6 +152,7 @@ export class Agent {
   start(): void {
     this.d.api.onChange(() => this.reconciler.kick());
     this.tickStats();
+    this.tickSamples();
     this.reconciler.kick();
   }
 
@@ -128,6 +163,9 @@ export class Agent {
     this.writer.close();
     if (this.statsTimer) this.d.clock.clearTimeout(this.statsTimer);
     if (this.nudgeTimer) this.d.clock.clearTimeout(this.nudgeTimer);
+    if (this.sampleTimer) this.d.clock.clearTimeout(this.sampleTimer);
+    this.direct?.close();
+    this.probes?.close();
     this.relay?.close();
   }
 
@@ -137,6 +175,17 @@ export class Agent {
         .catch((err: unknown) => this.d.logger.warn('reading WireGuard counters failed', { err: errorMessage(err) }))
         .finally(() => !this.closed && this.tickStats());
     }, this.d.statsIntervalMs);
+  }
+
+  /** Feeds WireGuard's counters to the path machines every `pathSampleMs` (roaming, silence, proof). */
+  private tickSamples(): void {
+    this.sampleTimer = this.d.clock.setTimeout(() => {
+      const device = this.device;
+      const read = device && this.direct ? device.stats().then((stats) => this.direct?.sample(stats)) : Promise.resolve();
+      void read
+        .catch((err: unknown) => this.d.logger.warn('sampling WireGuard counters for the path machines failed', { err: errorMessage(err) }))
+        .finally(() => !this.closed && this.tickSamples());
+    }, this.d.pathSampleMs ?? DEFAULT_PATH_SAMPLE_MS);
   }
 
   /**
@@ -185,9 +234,12 @@ export class Agent {
       this.relay = d.openRelay(mesh);
       this.relay?.onChange(() => this.reconciler.kick());
     }
+    this.direct ??= this.openDirect(mesh);
     this.node ??= await d.api.node(d.nodeName);
     if (!this.device) {
       const opened = await d.openDevice(mesh.interfaceName);
+      // A fresh device has not bound the listen port yet: probe its mapping first (see probeWgPort).
+      if ((await opened.device.stats()).length === 0) await this.probeWgPort(mesh);
       this.device = opened.device;
       this.state.backend = opened.backend;
       d.logger.info('WireGuard device ready', { iface: mesh.interfaceName, backend: opened.backend });
@@ -210,7 +262,7 @@ export class Agent {
       natType: this.state.nat?.natType ?? 'unknown',
       terminating: false,
     };
-    await updatePaths({ paths: this.paths, peers: others, mesh, ...(this.relay && { relay: this.relay }), nowMs: d.clock.now(), logger: d.logger });
+    await this.syncPaths(mesh, others);
     this.state.relaySessions = this.relay?.sessions() ?? [];
     const plan = planNode({
       node: d.nodeName,
@@ -262,7 +314,8 @@ export class Agent {
         persistentKeepaliveSec: p.endpoint ? p.persistentKeepaliveSec : 0,
       })),
     };
-    await device.set(this.lastConfig);
+    await device.set(this.lastConfig, { forceEndpoints: this.direct?.takeForced() ?? [] });
+    if (this.state.meshIp) await this.probes?.bind(this.state.meshIp).catch((err: unknown) => this.d.logger.warn('active-probe socket not bound yet; retried on the next reconcile', { err: errorMessage(err) }));
     this.nudgeTimer ??= this.d.clock.setTimeout(() => {
       this.nudgeTimer = undefined;
       void this.nudgeStalled().catch((err: unknown) => this.d.logger.warn('handshake nudge failed', { err: errorMessage(err) }));
@@ -304,10 +357,8 @@ export class Agent {
   }
 
   private specInputs(mesh: MeshConfig, ownObj: WireKubePeer | undefined, meshIp: string) {
-    const nat = this.state.nat;
-    // Relay-first: only a node with no NAT has an endpoint worth publishing before issue 9's
-    // candidate discovery maps the WireGuard port itself.
-    const endpoint = nat?.natType === 'open' && nat.mapped ? `${nat.mapped.ip}:${mesh.listenPort}` : undefined;
+    const decision = this.wgEndpoint(mesh);
+    const endpoint = decision.endpoint && formatHostPort(decision.endpoint);
     return { publicKey: this.d.publicKey.toBase64(), mesh, meshIp, ...(this.node?.internalIp && { internalIp: this.node.internalIp }), ...(endpoint && { endpoint }), ...(ownObj && { existing: ownObj }) };
   }
 
@@ -320,11 +371,91 @@ export class Agent {
     await this.d.api.upsertOwnPeer(this.d.nodeName, this.node, own);
   }
 
+  /** The published WireGuard endpoint decision (DESIGN §5), recorded for the admin service. */
+  private wgEndpoint(mesh: MeshConfig) {
+    const others = this.state.view?.peers.filter((p) => p.name !== this.d.nodeName) ?? [];
+    const decision = wgEndpointOf({
+      listenPort: mesh.listenPort,
+      nowMs: this.d.clock.now(),
+      startedAtMs: this.state.startedAtMs,
+      hostIps: (this.d.localAddresses?.(mesh) ?? []).map((a) => a.ip),
+      ...(this.state.nat && { nat: { facts: this.state.nat, atMs: this.natAtMs } }),
+      ...(this.preBind && { preBind: this.preBind }),
+      others,
+    });
+    if (this.state.endpointSource?.reason !== decision.reason) this.d.logger.info('published WireGuard endpoint decided', { endpoint: decision.endpoint && formatHostPort(decision.endpoint), source: decision.source, reason: decision.reason });
+    this.state.endpointSource = { source: decision.source, reason: decision.reason };
+    return decision;
+  }
+
+  /** The direct-path machines, wired to the relay, the device, the probe socket and the reconciler. */
+  private openDirect(mesh: MeshConfig): DirectPaths {
+    const d = this.d;
+    const direct: DirectPaths = new DirectPaths({
+      nodeName: d.nodeName,
+      ...(this.relay && { relay: this.relay }),
+      device: () => this.device,
+      sendProbe: (ip, seq) => void this.probes?.send(ip, seq),
+      onPathChange: () => this.reconciler.kick(),
+      clock: d.clock,
+      rng: d.rng,
+      logger: d.logger,
+      ...(d.pathTuning && { tuning: d.pathTuning }),
+      ...(d.punchTuning && { punch: d.punchTuning }),
+    });
+    // The probe port follows the mesh's listen port (one above it), the same on every node.
+    this.probes = d.openProbes?.({ port: mesh.listenPort + 1, isPeer: (ip) => direct.isPeerIp(ip), onReply: (ip, seq) => direct.probeReply(ip, seq) });
+    return direct;
+  }
+
+  /** Feeds the mesh, the relay and this node's facts to the path machines and reads back every peer's path. */
+  private async syncPaths(mesh: MeshConfig, others: readonly MeshPeer[]): Promise<void> {
+    const direct = this.direct!;
+    const addresses = this.d.localAddresses?.(mesh) ?? [];
+    const ownObj = this.d.api.peers().find((p) => p.metadata?.name === this.d.nodeName);
+    const birthday = ownObj?.metadata?.annotations?.[BIRTHDAY_ATTACK_ANNOTATION];
+    const wgEndpoint = this.wgEndpoint(mesh).endpoint;
+    await direct.sync(mesh, others, new Map(meshIpClaims(mesh.meshCidr, others).map((c) => [c.node, c.ip])), {
+      ...(this.state.nat && { report: this.state.nat.report }),
+      ...(wgEndpoint && { wgEndpoint }),
+      hostIps: addresses.map((a) => a.ip),
+      localSubnets: addresses.map((a) => a.cidr),
+      ...(birthday === 'enabled' || birthday === 'disabled' ? { birthday: birthday === 'enabled' } : {}),
+    });
+    this.paths.clear();
+    for (const p of others) {
+      const path = direct.path(p.name);
+      if (path) this.paths.set(p.name, path);
+    }
+  }
+
+  /**
+   * STUN from the WireGuard listen port before the device binds it (see `reconcileWgEndpoint`):
+   * behind an endpoint-independent NAT, WireGuard inherits the mapping. Bounded, so a node whose
+   * UDP is blocked loses at most `PRE_BIND_BUDGET_MS` before its relay path comes up.
+   */
+  private async probeWgPort(mesh: MeshConfig): Promise<void> {
+    if (!this.d.probeWgPort) return;
+    const started = this.d.clock.now();
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    const budget = new Promise<undefined>((r) => (timer = this.d.clock.setTimeout(() => r(undefined), PRE_BIND_BUDGET_MS)));
+    try {
+      const facts = await Promise.race([this.d.probeWgPort(mesh), budget]);
+      if (facts) this.preBind = { facts, atMs: this.d.clock.now() };
+      this.d.logger.info(facts ? 'probed the WireGuard port before binding it' : 'pre-bind probe of the WireGuard port ran out of time', { listenPort: mesh.listenPort, mapped: facts?.mapped, natType: facts?.natType, tookMs: this.d.clock.now() - started });
+    } catch (err) {
+      this.d.logger.warn('pre-bind probe of the WireGuard port failed; the endpoint is inferred or observed instead', { err: errorMessage(err) });
+    } finally {
+      if (timer) this.d.clock.clearTimeout(timer);
+    }
+  }
+
   private async probeNat(mesh: MeshConfig): Promise<void> {
     this.natProbing = true;
     while (!this.closed && !this.state.nat) {
       try {
         this.state.nat = await this.d.probeNat(mesh);
+        this.natAtMs = this.d.clock.now();
         this.d.logger.info('NAT report received', { natType: this.state.nat.natType, mapped: this.state.nat.mapped });
         this.reconciler.kick();
       } catch (err) {

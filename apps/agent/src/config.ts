@@ -23,6 +23,7 @@ export const agentProgram = {
     statsInterval: durationFlag({ description: 'How often WireGuard counters are read to judge handshakes and status.', default: 2000, minMs: 100 }),
     statusMinGap: durationFlag({ description: 'Least time between two status writes, even for real changes.', default: 1000, minMs: 100 }),
     gatewayControllerAddress: hostPortFlag({ description: 'GatewayControl gRPC address of wirekube-gateway-controller (WireKubeGateway roles, SNAT, health probes); empty disables gateways on this node.', default: '', optional: true }),
+    pathSampleInterval: durationFlag({ description: 'How often WireGuard counters feed the per-peer path machines (roaming, silence on a direct path); failover within 3 s needs ≤ 250ms.', default: 250, minMs: 50 }),
     adoptGrace: durationFlag({ description: 'After a restart, how long the data plane is left as found while paths come back.', default: 5000, minMs: 0 }),
   },
 } satisfies Omit<ProgramSpec<never>, 'flags'> & { flags: object };

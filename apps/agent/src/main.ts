@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { isIP } from 'node:net';
 import { Metadata } from '@grpc/grpc-js';
 import { KubeConfig } from '@kubernetes/client-node';
-import { formatHostPort, ROUTE_TABLE } from '@wirekube/planner';
+import { formatHostPort, ROUTE_TABLE, type MeshConfig } from '@wirekube/planner';
 import { GatewayAgent } from '@wirekube/gateway-agent';
 import { execIptables, procSysctl, RtNetlinkHost, SnatApplier, SysctlApplier } from '@wirekube/host';
 import { AgentAdminService, GatewayControlClient, StunProbeClient, type ProbeResponse } from '@wirekube/proto';
@@ -17,7 +17,9 @@ import { cleanup, installedStatePath, recordInstalled } from './cleanup';
 import { MeshHost } from './host-net';
 import { agentProgram } from './config';
 import { KubeMeshApi } from './kube-mesh-api';
-import { natFactsOf } from './nat-report';
+import { natFactsOf, type NatFacts } from './nat-report';
+import { osLocalAddresses } from './direct/local-facts';
+import { ProbeChannel } from './direct/probe-channel';
 import { RelayLink, relayReplicas } from './relay-link';
 
 const VERSION = '0.1.0';
@@ -50,6 +52,15 @@ runService({
     void api.start();
 
     const stun = createClient(StunProbeClient, config.stunProbeAddress, { tracer });
+    const probe = (mesh: MeshConfig, localPort: number) =>
+      new Promise<NatFacts>((resolve, reject) => {
+        const req = { servers: mesh.stunServers.map(formatHostPort), timeoutMs: 0, localPort, allocationSamples: 0 };
+        stun.probe(req, new Metadata(), { deadline: Date.now() + 20_000 }, (err, res: ProbeResponse) => {
+          if (err) reject(err);
+          else if (!res.report) reject(new Error('stun-probe answered without a report'));
+          else resolve(natFactsOf(res.report));
+        });
+      });
     const agent: Agent = new Agent({
       nodeName: config.nodeName,
       meshName: config.meshName,
@@ -72,15 +83,12 @@ runService({
         if (replicas.length === 0) return undefined;
         return new RelayLink({ replicas: relayReplicas(replicas, logger), nodeName: config.nodeName, privateKey: keys.privateKey, publicKey: keys.publicKey, wgPort: mesh.listenPort, tracer, clock: systemClock, rng: cryptoRng, logger });
       },
-      probeNat: (mesh) =>
-        new Promise((resolve, reject) => {
-          const req = { servers: mesh.stunServers.map(formatHostPort), timeoutMs: 0, localPort: 0, allocationSamples: 0 };
-          stun.probe(req, new Metadata(), { deadline: Date.now() + 20_000 }, (err, res: ProbeResponse) => {
-            if (err) reject(err);
-            else if (!res.report) reject(new Error('stun-probe answered without a report'));
-            else resolve(natFactsOf(res.report));
-          });
-        }),
+      probeNat: (mesh) => probe(mesh, 0),
+      // The sidecar shares the node's network namespace, so it can bind the listen port while WireGuard has not.
+      probeWgPort: (mesh) => probe(mesh, mesh.listenPort),
+      localAddresses: (mesh) => osLocalAddresses(mesh.interfaceName, mesh.meshCidr),
+      openProbes: (o) => new ProbeChannel({ ...o, logger: logger.child({ component: 'path-probes' }) }),
+      pathSampleMs: config.pathSampleInterval,
       apiServerIps: isIP(apiHost) ? [apiHost] : [],
       clock: systemClock,
       rng: cryptoRng,

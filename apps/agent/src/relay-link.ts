@@ -1,8 +1,8 @@
 import { promises as dns } from 'node:dns';
 import type { Tracer } from '@opentelemetry/api';
 import type { HostPort } from '@wirekube/planner';
-import { RelayControlClient } from '@wirekube/proto';
-import { DEFAULT_RELAY_CLIENT_TUNING, dnsReplicas, RelayClient, RelayProxy, replicaAddressId, type ReplicaAddress, type ReplicaResolver } from '@wirekube/relay-client';
+import { RelayControlClient, type Candidate, type NatReport, type PunchAnswer } from '@wirekube/proto';
+import { DEFAULT_RELAY_CLIENT_TUNING, dnsReplicas, RelayClient, RelayProxy, replicaAddressId, type IncomingPunch, type ReplicaAddress, type ReplicaResolver } from '@wirekube/relay-client';
 import { createClient } from '@wirekube/runtime';
 import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import type { WgKey } from '@wirekube/wg';
@@ -22,6 +22,12 @@ export interface RelayPort {
   /** Replica ids with an up session. */
   sessions(): string[];
   onChange(fn: () => void): void;
+  /** Asks the peer (raw public key) to punch with us; throws when no replica has it. */
+  requestPunch(key: Uint8Array, req: { punchId: string; candidates: Candidate[]; nat?: NatReport; mode: 'direct' | 'birthday' }): void;
+  /** Punch offers from peers, each with the means to answer it. */
+  onPunchOffer(fn: (p: IncomingPunch) => void): void;
+  /** Answers to our punch requests. */
+  onPunchAnswer(fn: (a: PunchAnswer) => void): void;
   close(): void;
 }
 
@@ -114,6 +120,18 @@ export class RelayLink implements RelayPort {
 
   onChange(fn: () => void): void {
     this.client.onChange(fn);
+  }
+
+  requestPunch(key: Uint8Array, req: { punchId: string; candidates: Candidate[]; nat?: NatReport; mode: 'direct' | 'birthday' }): void {
+    this.client.requestPunch(key, req);
+  }
+
+  onPunchOffer(fn: (p: IncomingPunch) => void): void {
+    this.client.onPunchOffer(fn);
+  }
+
+  onPunchAnswer(fn: (a: PunchAnswer) => void): void {
+    this.client.onPunchAnswer(fn);
   }
 
   close(): void {

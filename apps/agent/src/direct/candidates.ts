@@ -1,0 +1,94 @@
+import { CANDIDATE_PRIORITY, gatherCandidates, type Candidate, type Dependence, type NatBehaviour, type PortAllocation, type PunchSide, type TransportAddress } from '@wirekube/nat';
+import type { HostPort } from '@wirekube/planner';
+import { CandidateKind, NatDependence, NatType, PortAllocation as ProtoAllocation, type Candidate as WireCandidate, type NatReport } from '@wirekube/proto';
+
+const DEPENDENCE: Record<number, Dependence> = {
+  [NatDependence.NAT_DEPENDENCE_NONE]: 'none',
+  [NatDependence.NAT_DEPENDENCE_ENDPOINT_INDEPENDENT]: 'endpoint-independent',
+  [NatDependence.NAT_DEPENDENCE_ADDRESS_DEPENDENT]: 'address-dependent',
+  [NatDependence.NAT_DEPENDENCE_ADDRESS_AND_PORT_DEPENDENT]: 'address-and-port-dependent',
+};
+const TYPES: Record<number, NatBehaviour['type']> = {
+  [NatType.NAT_TYPE_OPEN]: 'open',
+  [NatType.NAT_TYPE_FULL_CONE]: 'full-cone',
+  [NatType.NAT_TYPE_RESTRICTED_CONE]: 'restricted-cone',
+  [NatType.NAT_TYPE_PORT_RESTRICTED_CONE]: 'port-restricted-cone',
+  [NatType.NAT_TYPE_SYMMETRIC]: 'symmetric',
+  [NatType.NAT_TYPE_UDP_BLOCKED]: 'udp-blocked',
+};
+const ALLOCATIONS: Record<number, PortAllocation> = {
+  [ProtoAllocation.PORT_ALLOCATION_PRESERVING]: 'preserving',
+  [ProtoAllocation.PORT_ALLOCATION_SEQUENTIAL]: 'sequential',
+  [ProtoAllocation.PORT_ALLOCATION_RANDOM]: 'random',
+};
+const KINDS: Record<number, Candidate['kind']> = {
+  [CandidateKind.CANDIDATE_KIND_HOST]: 'host',
+  [CandidateKind.CANDIDATE_KIND_SERVER_REFLEXIVE]: 'server-reflexive',
+  [CandidateKind.CANDIDATE_KIND_PREDICTED]: 'predicted',
+};
+
+/**
+ * The NAT behaviour a wire report describes, with `mapped` replaced by the WireGuard port's own
+ * reflexive address when known (the stun-probe's socket is not the WireGuard port). Unknown enum
+ * values read as `unknown`. Pure.
+ */
+export function natBehaviourOf(report: NatReport, wgMapped?: HostPort): NatBehaviour {
+  const allocation = ALLOCATIONS[report.allocation] ?? 'unknown';
+  const mapped = wgMapped ? { ip: wgMapped.host, port: wgMapped.port } : report.mapped && report.mapped.ip !== '' ? { ip: report.mapped.ip, port: report.mapped.port } : undefined;
+  return {
+    type: TYPES[report.type] ?? 'unknown',
+    mapping: DEPENDENCE[report.mapping] ?? 'unknown',
+    filtering: DEPENDENCE[report.filtering] ?? 'unknown',
+    portPreserved: report.portPreserved,
+    allocation,
+    allocationDelta: allocation === 'sequential' ? report.allocationDelta : 0,
+    ...(mapped && { mapped }),
+  };
+}
+
+/** The wire report this node sends in punch messages: its NAT report with the WireGuard port's mapping. Pure. */
+export function wireNatReport(report: NatReport, wgMapped?: HostPort): NatReport {
+  return { ...report, mapped: wgMapped ? { ip: wgMapped.host, port: wgMapped.port } : undefined };
+}
+
+/**
+ * This node's side of a punch: its NAT behaviour (mapped = the WireGuard port's published
+ * endpoint) and candidates — host addresses on the WireGuard listen port, the reflexive endpoint
+ * and, behind a predictable symmetric NAT, predicted ports. Pure.
+ */
+export function localPunchSide(o: { report?: NatReport; wgEndpoint?: HostPort; hostIps: readonly string[]; listenPort: number }): PunchSide {
+  const hosts: TransportAddress[] = o.hostIps.map((ip) => ({ ip, port: o.listenPort }));
+  if (!o.report) return { nat: { type: 'unknown', mapping: 'unknown', filtering: 'unknown', portPreserved: false, allocation: 'unknown', allocationDelta: 0 }, candidates: gatherCandidates({ type: 'unknown', mapping: 'unknown', filtering: 'unknown', portPreserved: false, allocation: 'unknown', allocationDelta: 0 }, hosts) };
+  const nat = natBehaviourOf(o.report, o.wgEndpoint);
+  // Without a published WireGuard mapping there is no reflexive candidate worth sending.
+  if (!o.wgEndpoint) delete nat.mapped;
+  return { nat, candidates: gatherCandidates(nat, hosts) };
+}
+
+/** Candidates as they travel in punch messages. Pure. */
+export function toWireCandidates(cs: readonly Candidate[]): WireCandidate[] {
+  const kind = { host: CandidateKind.CANDIDATE_KIND_HOST, 'server-reflexive': CandidateKind.CANDIDATE_KIND_SERVER_REFLEXIVE, predicted: CandidateKind.CANDIDATE_KIND_PREDICTED } as const;
+  return cs.map((c) => ({ kind: kind[c.kind], endpoint: { ip: c.address.ip, port: c.address.port }, priority: c.priority }));
+}
+
+/** Candidates received in punch messages; ones without a kind, address or valid port are dropped. Pure. */
+export function fromWireCandidates(cs: readonly WireCandidate[]): Candidate[] {
+  return cs.flatMap((c) => {
+    const kind = KINDS[c.kind];
+    const e = c.endpoint;
+    if (!kind || !e || e.ip === '' || !(e.port > 0 && e.port < 65536)) return [];
+    return [{ kind, address: { ip: e.ip, port: e.port }, priority: c.priority }];
+  });
+}
+
+/**
+ * The peer's side of a punch from its offer or answer: its wire NAT report and candidates. The
+ * reflexive candidate, if any, is its WireGuard mapping. Pure.
+ */
+export function remotePunchSide(report: NatReport | undefined, candidates: readonly WireCandidate[]): PunchSide | undefined {
+  if (!report) return undefined;
+  const cs = fromWireCandidates(candidates);
+  const reflexive = cs.find((c) => c.kind === 'server-reflexive');
+  const nat = natBehaviourOf(report, reflexive && { host: reflexive.address.ip, port: reflexive.address.port });
+  return { nat, candidates: cs.length > 0 ? cs : nat.mapped ? [{ kind: 'server-reflexive', address: nat.mapped, priority: CANDIDATE_PRIORITY['server-reflexive'] }] : [] };
+}

@@ -1,0 +1,349 @@
+import type { PunchSide } from '@wirekube/nat';
+import { decidePair, formatHostPort, parseHostPort, PathDriver, punchSideOfPeer, type HostPort, type MeshConfig, type MeshPeer, type PathAction, type PathState, type PathTuning, type PeerPathState } from '@wirekube/planner';
+import type { NatReport, PunchAnswer } from '@wirekube/proto';
+import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
+import { WgKey, type PeerStats } from '@wirekube/wg';
+import type { IncomingPunch } from '@wirekube/relay-client';
+import type { RelayPort } from '../relay-link';
+import { localPunchSide, remotePunchSide, toWireCandidates, wireNatReport } from './candidates';
+import { punchWithWireGuard } from './wg-punch';
+
+/** True when two published paths would plan and report the same (kind, endpoint, reason). */
+export function samePath(a: PathState | undefined, b: PathState | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.kind !== b.kind || a.reason !== b.reason) return false;
+  if (a.kind === 'down' || b.kind === 'down') return true;
+  return a.endpoint.host === b.endpoint.host && a.endpoint.port === b.endpoint.port;
+}
+
+/** How punches are executed with the WireGuard port. */
+export interface PunchTuning {
+  perTargetMs: number;
+  pollMs: number;
+  maxTargets: number;
+}
+
+/** Defaults of {@link PunchTuning}: a target gets 600 ms (a few RTTs plus a stats read). */
+export const DEFAULT_PUNCH_TUNING: PunchTuning = { perTargetMs: 600, pollMs: 50, maxTargets: 6 };
+
+/** What this node knows about itself for the pair matrix and punch messages. */
+export interface LocalFacts {
+  /** The stun-probe's NAT report, once there is one. */
+  report?: NatReport;
+  /** The WireGuard port's published reflexive endpoint (see `reconcileWgEndpoint`). */
+  wgEndpoint?: HostPort;
+  /** This node's underlay addresses (host candidates) and their subnets (`10.0.1.2/24`). */
+  hostIps: readonly string[];
+  localSubnets: readonly string[];
+  /** This node's own birthday-attack annotation, if set. */
+  birthday?: boolean;
+}
+
+/** The WireGuard device as the paths use it. */
+export interface PathDevice {
+  stats(): Promise<PeerStats[]>;
+  pointPeer(key: WgKey, endpoint: string): Promise<void>;
+}
+
+/** Options of {@link DirectPaths}. */
+export interface DirectPathsOptions {
+  nodeName: string;
+  relay?: RelayPort;
+  device(): PathDevice | undefined;
+  /** Sends active probe `seq` to the peer agent at mesh address `ip`. */
+  sendProbe(ip: string, seq: number): void;
+  /** A published path changed or an endpoint must be (re)written: plan and apply again. */
+  onPathChange(): void;
+  clock: Clock;
+  rng: Rng;
+  logger: Logger;
+  tuning?: Partial<PathTuning>;
+  punch?: Partial<PunchTuning>;
+}
+
+interface Peer {
+  peer: MeshPeer;
+  key: WgKey;
+  meshIp?: string;
+  /** The peer's side as its last offer or answer told it (host candidates, WireGuard mapping). */
+  told?: PunchSide;
+  pairKey?: string;
+  /** The path last handed to the agent. */
+  published?: PathState;
+}
+
+/**
+ * Direct paths for every remote peer (DESIGN §5): runs one path machine per peer
+ * (`PathDriver`, libs/planner) and carries out its actions — relay presence and proxy endpoints in,
+ * the pair matrix in, punch requests and answers through the relay control channel, the punch
+ * itself with the WireGuard port ({@link punchWithWireGuard}), active probes through the tunnel,
+ * WireGuard counters in (`sample`, every call of {@link DirectPaths.sample}). The published
+ * `PathState` per peer is what the agent plans; endpoint writes the machine asks for are handed
+ * to the agent as forced endpoints, so roaming never undoes a switch.
+ */
+export class DirectPaths {
+  private readonly driver: PathDriver;
+  private readonly peers = new Map<string, Peer>();
+  private readonly byKey = new Map<string, string>();
+  private readonly byMeshIp = new Map<string, string>();
+  private readonly forced = new Set<string>();
+  private readonly punching = new Map<string, string>();
+  private readonly offers = new Map<string, IncomingPunch>();
+  private readonly punch: PunchTuning;
+  private mesh?: MeshConfig;
+  private local: LocalFacts = { hostIps: [], localSubnets: [] };
+  private closed = false;
+
+  constructor(private readonly o: DirectPathsOptions) {
+    this.punch = { ...DEFAULT_PUNCH_TUNING, ...o.punch };
+    this.driver = new PathDriver({ clock: o.clock, rng: o.rng, ...(o.tuning && { tuning: o.tuning }), onChange: (peer, actions, path, state) => this.changed(peer, actions, path, state) });
+    o.relay?.onPunchOffer((p) => this.offered(p));
+    o.relay?.onPunchAnswer((a) => this.answered(a));
+  }
+
+  /**
+   * Follows the mesh: starts and stops a machine per peer, and feeds each the relay's current
+   * evidence (opening the peer's proxy endpoint as soon as this node holds a session, so a
+   * handshake the peer sends first finds it) and the pair matrix's decision.
+   */
+  async sync(mesh: MeshConfig, peers: readonly MeshPeer[], meshIps: ReadonlyMap<string, string>, local: LocalFacts): Promise<void> {
+    this.mesh = mesh;
+    this.local = local;
+    const relay = this.o.relay;
+    const wanted = new Set<string>();
+    for (const p of peers) {
+      if (p.terminating) continue;
+      wanted.add(p.name);
+      let entry = this.peers.get(p.name);
+      if (!entry || entry.key.toBase64() !== p.publicKey) {
+        if (entry) this.drop(p.name);
+        entry = { peer: p, key: WgKey.fromBase64(p.publicKey) };
+        this.peers.set(p.name, entry);
+        this.byKey.set(p.publicKey, p.name);
+        this.driver.add(p.name, { initiator: this.o.nodeName < p.name });
+      }
+      entry.peer = p;
+      this.setMeshIp(entry, meshIps.get(p.name));
+      this.decide(p.name);
+      const keyBytes = entry.key.bytes();
+      let endpoint = relay?.endpoint(keyBytes);
+      if (relay?.localUp() && !endpoint) endpoint = await relay.open(keyBytes);
+      this.driver.handle(p.name, { type: 'relay', present: relay?.present(keyBytes) ?? false, ...(endpoint && { endpoint }) });
+    }
+    for (const name of [...this.peers.keys()]) if (!wanted.has(name)) this.drop(name);
+  }
+
+  /** The published path of a peer, and since when. */
+  path(name: string): { state: PathState; sinceMs: number } | undefined {
+    const s = this.driver.state(name);
+    return s && { state: s.path, sinceMs: s.sinceMs };
+  }
+
+  /** The machine state of a peer (phase, attempts), for the admin service. */
+  state(name: string): PeerPathState | undefined {
+    return this.driver.state(name);
+  }
+
+  /** Keys (base64) whose endpoint the next device write must set even if unchanged; clears them. */
+  takeForced(): string[] {
+    const keys = [...this.forced];
+    this.forced.clear();
+    return keys;
+  }
+
+  /** Feeds one read of WireGuard's counters to every machine (peers being punched are skipped: the punch owns their endpoint). */
+  sample(stats: readonly PeerStats[]): void {
+    for (const s of stats) {
+      const name = this.byKey.get(s.publicKey);
+      if (!name || this.punching.has(name)) continue;
+      const ep = s.endpoint ? parseHostPort(s.endpoint) : undefined;
+      this.driver.handle(name, { type: 'sample', ...(ep?.ok && { endpoint: ep.value }), lastHandshakeMs: s.lastHandshakeMs, rxBytes: s.rxBytes, txBytes: s.txBytes });
+    }
+  }
+
+  /** A probe reply arrived from mesh address `ip`. */
+  probeReply(ip: string, seq: number): void {
+    const name = this.byMeshIp.get(ip);
+    if (name) this.driver.handle(name, { type: 'probe-reply', seq });
+  }
+
+  /** Whether `ip` is a current peer's mesh address (the probe channel answers only those). */
+  isPeerIp(ip: string): boolean {
+    return this.byMeshIp.has(ip);
+  }
+
+  /** Stops every machine and timer; punches in flight end at their next step. */
+  close(): void {
+    this.closed = true;
+    this.driver.close();
+  }
+
+  private setMeshIp(entry: Peer, ip: string | undefined): void {
+    if (entry.meshIp === ip) return;
+    if (entry.meshIp) this.byMeshIp.delete(entry.meshIp);
+    if (ip) this.byMeshIp.set(ip, entry.peer.name);
+    entry.meshIp = ip;
+  }
+
+  private drop(name: string): void {
+    const entry = this.peers.get(name);
+    if (!entry) return;
+    this.driver.remove(name);
+    this.setMeshIp(entry, undefined);
+    this.byKey.delete(entry.key.toBase64());
+    this.peers.delete(name);
+    this.punching.delete(name);
+    this.o.relay?.forget(entry.key.bytes());
+  }
+
+  private localSide(): PunchSide {
+    const mesh = this.mesh;
+    return localPunchSide({ ...(this.local.report && { report: this.local.report }), ...(this.local.wgEndpoint && { wgEndpoint: this.local.wgEndpoint }), hostIps: this.local.hostIps, listenPort: mesh?.listenPort ?? 0 });
+  }
+
+  /** The pair matrix for one peer, from the best knowledge of its side (its last offer/answer, else its WireKubePeer). */
+  private pairOf(entry: Peer) {
+    const mesh = this.mesh!;
+    return decidePair({
+      local: this.localSide(),
+      remote: entry.told ?? punchSideOfPeer(entry.peer),
+      localSubnets: this.local.localSubnets,
+      relayMode: mesh.relay.mode,
+      meshBirthday: mesh.birthdayAttack,
+      ...(this.local.birthday !== undefined && { localBirthday: this.local.birthday }),
+      ...(entry.peer.birthdayAttack !== undefined && { remoteBirthday: entry.peer.birthdayAttack }),
+      rng: this.o.rng,
+    });
+  }
+
+  /** Re-sends the pair decision to the machine when its mode or reason changed. */
+  private decide(name: string): void {
+    const entry = this.peers.get(name);
+    if (!entry || !this.mesh) return;
+    const d = this.pairOf(entry);
+    // This agent cannot bridge WireGuard through a sprayed socket yet: a birthday pair stays relayed, saying so.
+    const pair = d.mode === 'birthday' ? { mode: 'relay' as const, reason: `${d.reason}; not attempted: this agent build has no birthday bridge for WireGuard` } : { mode: d.mode, reason: d.reason };
+    const key = `${pair.mode}|${pair.reason}|${this.mesh.relay.mode}`;
+    if (entry.pairKey === key) return;
+    entry.pairKey = key;
+    this.driver.handle(name, { type: 'pair', pair, relayMode: this.mesh.relay.mode });
+  }
+
+  private changed(name: string, actions: readonly PathAction[], path: PathState, state: PeerPathState): void {
+    const entry = this.peers.get(name);
+    if (!entry) return;
+    let replan = false;
+    for (const a of actions) {
+      switch (a.type) {
+        case 'set-endpoint':
+          this.forced.add(entry.key.toBase64());
+          replan = true;
+          break;
+        case 'send-probe':
+          if (entry.meshIp) this.o.sendProbe(entry.meshIp, a.seq);
+          break;
+        case 'request-punch':
+          this.request(entry, a.punchId);
+          break;
+        case 'answer-punch':
+          this.answer(entry, a.punchId, a.accept, a.reason);
+          break;
+      }
+    }
+    if (!samePath(path, entry.published)) {
+      entry.published = path;
+      replan = true;
+      this.o.logger.info('path changed', { peer: name, path: path.kind, phase: state.phase, reason: path.reason, ...(path.kind !== 'down' && { endpoint: formatHostPort(path.endpoint) }) });
+    }
+    if (replan) this.o.onPathChange();
+  }
+
+  private request(entry: Peer, punchId: string): void {
+    const name = entry.peer.name;
+    const side = this.localSide();
+    try {
+      if (!this.o.relay) throw new Error('no relay control channel to coordinate through');
+      this.o.relay.requestPunch(entry.key.bytes(), { punchId, candidates: toWireCandidates(side.candidates), ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), mode: 'direct' });
+      this.o.logger.info('asked the peer to punch', { peer: name, punchId, candidates: side.candidates.length });
+    } catch (err) {
+      this.o.clock.setTimeout(() => this.driver.handle(name, { type: 'punch-result', punchId, reason: `punch request not delivered: ${errorMessage(err)}` }), 0);
+    }
+  }
+
+  private offered(p: IncomingPunch): void {
+    const name = this.byKey.get(Buffer.from(p.offer.from).toString('base64'));
+    const entry = name ? this.peers.get(name) : undefined;
+    if (!name || !entry) {
+      p.answer({ accept: false, candidates: [], reason: 'this node does not know the requesting peer (yet)' });
+      return;
+    }
+    const told = remotePunchSide(p.offer.nat, p.offer.candidates);
+    if (told) entry.told = told;
+    this.decide(name);
+    this.offers.set(`${name}/${p.offer.punchId}`, p);
+    this.driver.handle(name, { type: 'punch-offer', punchId: p.offer.punchId });
+    this.offers.delete(`${name}/${p.offer.punchId}`);
+  }
+
+  private answer(entry: Peer, punchId: string, accept: boolean, reason: string): void {
+    const name = entry.peer.name;
+    const offer = this.offers.get(`${name}/${punchId}`);
+    if (!offer) return;
+    const side = this.localSide();
+    offer.answer({ accept, candidates: toWireCandidates(side.candidates), ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), reason });
+    if (accept) void this.execute(entry, punchId, Number(offer.offer.startAtMs));
+  }
+
+  private answered(a: PunchAnswer): void {
+    const name = this.byKey.get(Buffer.from(a.peer).toString('base64'));
+    const entry = name ? this.peers.get(name) : undefined;
+    if (!name || !entry) return;
+    if (!a.accept) {
+      this.driver.handle(name, { type: 'punch-result', punchId: a.punchId, reason: `the peer declined: ${a.reason || 'no reason given'}` });
+      return;
+    }
+    const told = remotePunchSide(a.nat, a.candidates);
+    if (told) entry.told = told;
+    this.decide(name);
+    void this.execute(entry, a.punchId, Number(a.startAtMs));
+  }
+
+  /** Punches with the WireGuard port at the common start and reports the result to the machine. */
+  private async execute(entry: Peer, punchId: string, startAtMs: number): Promise<void> {
+    const name = entry.peer.name;
+    const d = this.pairOf(entry);
+    if (d.plan.kind !== 'direct') {
+      this.driver.handle(name, { type: 'punch-result', punchId, reason: `the pair matrix now says ${d.mode}: ${d.reason}` });
+      return;
+    }
+    const targets = d.plan.targets.map((t) => ({ host: t.ip, port: t.port }));
+    this.punching.set(name, punchId);
+    const alive = () => !this.closed && this.punching.get(name) === punchId && this.peers.get(name) === entry;
+    let result: { endpoint: HostPort } | { reason: string };
+    try {
+      result = await punchWithWireGuard({
+        targets,
+        startAtMs,
+        ...this.punch,
+        clock: this.o.clock,
+        cancelled: () => !alive(),
+        port: {
+          point: async (e) => {
+            await this.o.device()?.pointPeer(entry.key, formatHostPort(e));
+          },
+          read: async () => {
+            const s = (await this.o.device()?.stats())?.find((x) => x.publicKey === entry.key.toBase64());
+            return s && { ...(s.endpoint && { endpoint: s.endpoint }), rxBytes: s.rxBytes };
+          },
+          nudge: () => entry.meshIp && this.o.sendProbe(entry.meshIp, 0),
+        },
+      });
+    } catch (err) {
+      result = { reason: `punch failed: ${errorMessage(err)}` };
+    }
+    if (!alive()) return;
+    this.punching.delete(name);
+    this.o.logger.info('punch finished', { peer: name, punchId, ...('endpoint' in result ? { endpoint: formatHostPort(result.endpoint) } : { reason: result.reason }) });
+    this.driver.handle(name, { type: 'punch-result', punchId, ...result });
+  }
+}

@@ -1,0 +1,70 @@
+import { networkInterfaces } from 'node:os';
+import { parseCidr, parseIp, cidrContains, reconcileWgEndpoint, type HostPort, type MeshPeer, type StunView, type WgEndpointDecision } from '@wirekube/planner';
+import type { NatFacts } from '../nat-report';
+
+/** One underlay address of this node and its prefix (`10.0.1.2/24`). */
+export interface LocalAddress {
+  ip: string;
+  cidr: string;
+}
+
+/**
+ * This node's underlay addresses as `os.networkInterfaces()` reports them: no loopback, no
+ * link-local, nothing on the mesh interface or inside the mesh CIDR. These are the host
+ * candidates (with the WireGuard listen port) and the subnets same-LAN detection uses.
+ */
+export function osLocalAddresses(meshIface: string, meshCidr: string): LocalAddress[] {
+  const mesh = parseCidr(meshCidr);
+  const out: LocalAddress[] = [];
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    if (name === meshIface) continue;
+    for (const a of addrs ?? []) {
+      if (a.internal || a.family !== 'IPv4' || !a.cidr || a.address.startsWith('169.254.')) continue;
+      const ip = parseIp(a.address);
+      if (mesh.ok && ip.ok && cidrContains(mesh.value, ip.value)) continue;
+      out.push({ ip: a.address, cidr: a.cidr });
+    }
+  }
+  return out.sort((x, y) => (x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0));
+}
+
+/** A stun-probe report as the endpoint reconciler reads it. */
+export function stunViewOf(facts: NatFacts, atMs: number): StunView {
+  const r = facts.report;
+  return {
+    ...(facts.mapped && { mapped: { host: facts.mapped.ip, port: facts.mapped.port } }),
+    localPort: r.local?.port ?? 0,
+    mapping: facts.natType === 'open' ? 'none' : facts.nat.mapping,
+    portPreserved: r.portPreserved,
+    udpBlocked: facts.natType === 'udp-blocked',
+    atMs,
+  };
+}
+
+/**
+ * The WireGuard port's endpoint this node publishes (DESIGN §5, "the endpoint that matters"):
+ * `reconcileWgEndpoint` over the pre-bind probe of the listen port, the stun-probe's report and
+ * the endpoints other nodes publish (a same-NAT neighbour on the same listen port already holding
+ * `publicIp:listenPort` rules out the inferred port). Pure.
+ */
+export function wgEndpointOf(o: {
+  listenPort: number;
+  nowMs: number;
+  startedAtMs: number;
+  hostIps: readonly string[];
+  nat?: { facts: NatFacts; atMs: number };
+  preBind?: { facts: NatFacts; atMs: number };
+  others: readonly MeshPeer[];
+}): WgEndpointDecision {
+  return reconcileWgEndpoint({
+    listenPort: o.listenPort,
+    nowMs: o.nowMs,
+    hostIps: o.hostIps,
+    ...(o.nat && { ephemeral: stunViewOf(o.nat.facts, o.nat.atMs) }),
+    ...(o.preBind && { preBind: stunViewOf(o.preBind.facts, o.preBind.atMs) }),
+    networkChangedAtMs: o.startedAtMs,
+    observations: [],
+    observationMaxAgeMs: 0,
+    othersPublished: o.others.flatMap((p): HostPort[] => (p.endpoint ? [p.endpoint] : [])),
+  });
+}

@@ -1,0 +1,71 @@
+import { formatHostPort, parseHostPort, type HostPort } from '@wirekube/planner';
+import type { Clock } from '@wirekube/util';
+
+/** What a punch needs from WireGuard: point one peer somewhere, read its counters, make it send. */
+export interface WgPunchPort {
+  /** Points the peer at `endpoint` now, outside the plan (the punch owns the endpoint meanwhile). */
+  point(endpoint: HostPort): Promise<void>;
+  /** The peer's current endpoint (after roaming) and received bytes, if the peer exists. */
+  read(): Promise<{ endpoint?: string; rxBytes: number } | undefined>;
+  /** Makes WireGuard send to the peer now (a probe through the tunnel). */
+  nudge(): void;
+}
+
+/** Options of {@link punchWithWireGuard}. */
+export interface WgPunchOptions {
+  targets: readonly HostPort[];
+  /** Unix ms at which both sides start (from the relay's offer). */
+  startAtMs: number;
+  /** How long each target is tried. */
+  perTargetMs: number;
+  /** How often counters are read and WireGuard is nudged while trying a target. */
+  pollMs: number;
+  /** At most this many targets are tried. */
+  maxTargets: number;
+  clock: Clock;
+  port: WgPunchPort;
+  /** True once the punch is no longer wanted (peer gone, agent closing). */
+  cancelled(): boolean;
+}
+
+/** Where the peer's packets came from (the endpoint to verify), or why none came. */
+export type WgPunchResult = { endpoint: HostPort } | { reason: string };
+
+const isLoopback = (e: HostPort) => e.host.startsWith('127.') || e.host === '::1';
+
+/**
+ * Hole punching with the WireGuard port itself (DESIGN §5): no other socket can punch for it,
+ * since a NAT mapping belongs to the socket that sent. At the common start both agents point
+ * WireGuard at each other's candidates and make it send; the first packets open both NATs.
+ * Success is a packet from the peer arriving over the underlay: WireGuard then either keeps the
+ * target (the peer sent from it) or has roamed to the peer's real source, which is the endpoint
+ * returned. Relayed packets arriving meanwhile make WireGuard roam back to the relay proxy; the
+ * target is re-pointed and their bytes do not count. Targets are tried in order.
+ */
+export async function punchWithWireGuard(o: WgPunchOptions): Promise<WgPunchResult> {
+  const wait = (ms: number) => new Promise<void>((r) => o.clock.setTimeout(r, Math.max(0, ms)));
+  await wait(o.startAtMs - o.clock.now());
+  const targets = o.targets.slice(0, o.maxTargets);
+  for (const target of targets) {
+    if (o.cancelled()) return { reason: 'punch cancelled' };
+    await o.port.point(target);
+    let mark = (await o.port.read())?.rxBytes ?? 0;
+    o.port.nudge();
+    const until = o.clock.now() + o.perTargetMs;
+    while (o.clock.now() < until) {
+      await wait(o.pollMs);
+      if (o.cancelled()) return { reason: 'punch cancelled' };
+      const now = await o.port.read();
+      if (!now) return { reason: 'the WireGuard peer disappeared during the punch' };
+      const ep = now.endpoint ? parseHostPort(now.endpoint) : undefined;
+      if (ep?.ok && !isLoopback(ep.value) && now.rxBytes > mark) return { endpoint: ep.value };
+      if (ep?.ok && isLoopback(ep.value)) {
+        // A relayed packet made WireGuard roam back; keep punching at the target.
+        await o.port.point(target);
+        mark = now.rxBytes;
+      }
+      o.port.nudge();
+    }
+  }
+  return { reason: `no WireGuard packet came back from ${targets.map(formatHostPort).join(', ') || 'no target'} within ${targets.length * o.perTargetMs} ms` };
+}
