@@ -61,8 +61,12 @@ export function explain(s: AgentState, peer: string): Explanation | undefined {
     `path: ${PathKind[info.path] ?? info.path} — ${info.reason}`,
     info.lastHandshakeMs ? `last WireGuard handshake ${new Date(info.lastHandshakeMs).toISOString()}` : 'no WireGuard handshake yet',
   ];
-  const wouldChange = ['direct paths (candidates, coordinated hole punching) are not implemented in this build: every usable pair is relayed'];
-  if (info.path === PathKind.PATH_KIND_DOWN) wouldChange.unshift('both nodes holding a session on a common relay replica would make the pair usable through the relay');
+  if (s.endpointSource) steps.push(`this node publishes its WireGuard endpoint from ${s.endpointSource.source}: ${s.endpointSource.reason}`);
+  const wouldChange: string[] = [];
+  if (info.path === PathKind.PATH_KIND_DOWN) wouldChange.push('both nodes holding a session on a common relay replica would make the pair usable through the relay');
+  if (info.path === PathKind.PATH_KIND_RELAY && /birthday attack disabled/.test(info.reason)) wouldChange.push('enabling the birthday attack (WireKubeMesh natTraversal.birthdayAttack, or the wirekube.io/birthday-attack annotation) would let the pair try a direct path');
+  if (info.path === PathKind.PATH_KIND_RELAY && /relay\.mode=always/.test(info.reason)) wouldChange.push('relay.mode=auto would let the pair try a direct path');
+  if (info.path === PathKind.PATH_KIND_DIRECT) wouldChange.push('a direct path that stops carrying traffic (one way or both) moves back to the relay within about 2 s, and is re-probed with backoff');
   return { peer: info, localNat: s.nat?.report, remoteNat: undefined as NatReport | undefined, steps, wouldChange };
 }
 

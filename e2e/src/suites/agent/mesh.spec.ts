@@ -77,16 +77,20 @@ describe('agent: relay-first mesh across NAT types', function () {
     assert.equal(byName.get('u1')?.status?.natType, 'udp-blocked');
     assert.equal(byName.get('p1')?.status?.natType, 'open');
     assert.match(byName.get('p1')?.spec.endpoint ?? '', /^198\.18\.1\.10:51822$/, 'a public node publishes its endpoint');
-    for (const p of connected) assert.deepEqual(p.status?.pathSummary, { direct: 0, relay: 7, none: 0 }, p.metadata.name);
+    // Every pair has a path; which pairs went direct is the paths grid's business (suites/paths).
+    for (const p of connected) {
+      const sum = p.status?.pathSummary;
+      assert.equal((sum?.direct ?? 0) + (sum?.relay ?? 0), 7, `${p.metadata.name}: ${JSON.stringify(sum)}`);
+    }
     // AgentAdmin on the node's unix socket tells the same story.
     const admin = new AgentAdminClient(`unix:${join(lab().host('s1').dir, 'agent', 'agent.sock')}`, credentials.createInsecure());
     try {
       const st = await new Promise<AgentStatus>((ok, fail) => admin.getStatus({}, (e, r) => (e ? fail(e) : ok(r))));
       assert.equal(st.meshIp, ips.get('s1'));
-      assert.equal(st.peersRelay, names.length - 1);
+      assert.equal(st.peersRelay + st.peersDirect, names.length - 1);
       assert.equal(st.backend, 'userspace:wireguard-go');
       const why = await new Promise<Explanation>((ok, fail) => admin.explain({ peer: 'u2' }, (e, r) => (e ? fail(e) : ok(r))));
-      assert.ok(why.steps.some((x) => /relay-first/.test(x)), why.steps.join('\n'));
+      assert.ok(why.steps.some((x) => /udp-blocked: the peer has no UDP path out/.test(x)), why.steps.join('\n'));
     } finally {
       admin.close();
     }
