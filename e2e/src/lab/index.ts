@@ -31,7 +31,8 @@
  * ```
  * Addresses: internet 198.18.0.0/16 (on-link, no default route anywhere, so nothing leaves the lab);
  * site i (1-based, spec order) has WAN 198.18.i.1, LAN 10.i.0.0/24 with router .1, nodes .10+,
- * hosts .100+; public sites put nodes straight on the internet at 198.18.i.10+; a carrier NAT's
+ * hosts .100+ (with `subnetPerMember: true` member j sits alone in 10.i.j.0/24, the router
+ * routing between segments: same NAT, not same LAN); public sites put nodes straight on the internet at 198.18.i.10+; a carrier NAT's
  * subscriber link is 100.64.i.0/24. Outside mocha use `await Lab.up(spec)` … `await lab.down()`.
  *
  * NAT types (see {@link NatType}): public, port-restricted, address-restricted, full-cone,

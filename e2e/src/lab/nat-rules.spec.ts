@@ -23,6 +23,12 @@ describe('NAT router rulesets (pure)', function () {
     assert.match(routerRuleset(router('udp-blocked')), /iifname "lan0" meta l4proto udp drop/);
   });
 
+  it('routes between LAN segments, untranslated and before the UDP block, only when asked', function () {
+    assert.doesNotMatch(routerRuleset(router('port-restricted')), /iifname "lan0" oifname "lan0" accept/);
+    const rs = routerRuleset({ ...router('udp-blocked'), routeLan: true });
+    assert.ok(rs.indexOf('iifname "lan0" oifname "lan0" accept') >= 0 && rs.indexOf('iifname "lan0" oifname "lan0" accept') < rs.indexOf('l4proto udp drop'), rs);
+  });
+
   it('only the cone types learn mappings, and only address-restricted checks the peer address', function () {
     assert.doesNotMatch(routerRuleset(router('port-restricted')), /@cone/);
     assert.match(routerRuleset(router('full-cone')), /iifname "wan0" meta l4proto udp dnat ip to udp dport map @cone/);

@@ -41,6 +41,8 @@ export function routerRuleset(r: RouterPlan): string {
     '  chain forwarding { type filter hook forward priority filter; policy drop;',
     '    ct state established,related accept',
   );
+  // Between segments of one site nothing is filtered or translated (UDP-blocked means to the internet).
+  if (r.routeLan) lines.push(`    iifname ${lan} oifname ${lan} accept`);
   if (r.nat === 'udp-blocked') lines.push(`    iifname ${lan} meta l4proto udp drop`);
   lines.push(`    iifname ${lan} oifname ${wan} accept`);
   if (cone) lines.push(`    iifname ${wan} oifname ${lan} ct status dnat accept`);

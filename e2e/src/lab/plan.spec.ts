@@ -57,6 +57,18 @@ describe('lab plan (pure)', function () {
     assert.ok(!withDefault.has(cgn.carrierRouter!.netns) && !withDefault.has(plan.internetNetns));
   });
 
+  it('subnetPerMember: one segment per member behind one router that routes between them', function () {
+    const split = planLab({ sites: [{ name: 'office', nat: 'port-restricted', subnetPerMember: true, nodes: ['a', 'b'], hosts: ['db'] }] }, runId);
+    const addr = (n: string) => split.hosts.find((h) => h.name === n)!.addrs;
+    assert.deepEqual([addr('a'), addr('b'), addr('db')], [['10.1.0.10'], ['10.1.1.11'], ['10.1.2.100']]);
+    const rtr = split.sites[0]!.router!;
+    assert.deepEqual(split.addrs.filter((a) => a.netns === rtr.netns && a.ifname === 'lan0').map((a) => a.cidr), ['10.1.0.1/24', '10.1.1.1/24', '10.1.2.1/24']);
+    assert.deepEqual(split.routes.filter((r) => r.netns.endsWith('-h-b')).map((r) => r.via), ['10.1.1.1']);
+    assert.equal(rtr.routeLan, true);
+    assert.equal(split.sites[0]!.lanCidr, '10.1.0.0/16');
+    assert.equal(plan.sites[0]!.router!.routeLan, false, 'a plain site keeps one segment');
+  });
+
   it('rejects bad specs with a message naming the problem', function () {
     const bad: [unknown, RegExp][] = [
       [{ sites: [{ name: 'A', nat: 'public', nodes: ['x'] }] }, /name "A"/],
@@ -68,6 +80,7 @@ describe('lab plan (pure)', function () {
       [{ sites: [{ name: 's', nat: 'symmetric', nodes: [] }] }, /at least one node/],
       [{ sites: [], services: ['dns'] }, /unknown service "dns"/],
       [{ sites: [{ name: 's', nat: 'public', hairpin: true, nodes: ['x'] }] }, /hairpin needs a single NAT router/],
+      [{ sites: [{ name: 's', nat: 'public', subnetPerMember: true, nodes: ['x'] }] }, /subnetPerMember needs a NAT router/],
       [{ sites: [{ name: 's', nat: 'public', nodes: Array.from({ length: 90 }, (_, i) => `n${i}`) }] }, /at most 89/],
     ];
     for (const [spec, re] of bad) {

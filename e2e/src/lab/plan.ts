@@ -20,6 +20,8 @@ export interface RouterPlan {
   lanCidr: string;
   /** Loops LAN traffic to the router's own WAN address back to the mapped LAN host. */
   hairpin: boolean;
+  /** Forwards between LAN segments (a `subnetPerMember` site), un-NATed. */
+  routeLan?: boolean;
 }
 
 /** A namespace that runs programs: a mesh node, a non-member host or a service host. */
@@ -125,7 +127,7 @@ export function planLab(spec: TopologySpec, runId: string): LabPlan {
       nat: s.nat,
       carrier: s.carrier,
       publicCidr: `198.18.${index}.0/24`,
-      lanCidr: s.nat === 'public' ? `198.18.${index}.0/24` : `10.${index}.0.0/24`,
+      lanCidr: s.nat === 'public' ? `198.18.${index}.0/24` : s.subnetPerMember ? `10.${index}.0.0/16` : `10.${index}.0.0/24`,
       uplinks: [],
       wanDevices: [],
     };
@@ -144,7 +146,9 @@ export function planLab(spec: TopologySpec, runId: string): LabPlan {
     const rtr = `${runId}-r-${s.name}`;
     plan.namespaces.push({ netns: rtr, role: 'router' });
     plan.bridges.push({ netns: rtr, name: 'lan0' });
-    plan.addrs.push({ netns: rtr, ifname: 'lan0', cidr: `10.${index}.0.1/24` });
+    // One segment, or one per member (the router is .1 of each).
+    const segment = (j: number) => (s.subnetPerMember ? j : 0);
+    for (let j = 0; j <= (s.subnetPerMember ? members.length - 1 : 0); j++) plan.addrs.push({ netns: rtr, ifname: 'lan0', cidr: `10.${index}.${j}.1/24` });
     const outerWan = `198.18.${index}.1`;
     if (s.carrier) {
       const cgn = `${runId}-c-${s.name}`;
@@ -156,20 +160,20 @@ export function planLab(spec: TopologySpec, runId: string): LabPlan {
       plan.addrs.push({ netns: rtr, ifname: 'wan0', cidr: `100.64.${index}.2/24` });
       plan.routes.push({ netns: rtr, dest: 'default', via: `100.64.${index}.1` });
       site.carrierRouter = { netns: cgn, nat: s.carrier, wanIf: 'wan0', wanAddr: outerWan, lanIf: 'cgn0', lanCidr: `100.64.${index}.0/24`, hairpin: false };
-      site.router = { netns: rtr, nat: s.nat, wanIf: 'wan0', wanAddr: `100.64.${index}.2`, lanIf: 'lan0', lanCidr: site.lanCidr, hairpin: false };
+      site.router = { netns: rtr, nat: s.nat, wanIf: 'wan0', wanAddr: `100.64.${index}.2`, lanIf: 'lan0', lanCidr: site.lanCidr, hairpin: false, routeLan: s.subnetPerMember ?? false };
     } else {
       site.uplinks.push(uplink(rtr, 'wan0', [outerWan]));
       site.wanDevices.push({ netns: rtr, ifname: 'wan0' });
-      site.router = { netns: rtr, nat: s.nat, wanIf: 'wan0', wanAddr: outerWan, lanIf: 'lan0', lanCidr: site.lanCidr, hairpin: s.hairpin ?? false };
+      site.router = { netns: rtr, nat: s.nat, wanIf: 'wan0', wanAddr: outerWan, lanIf: 'lan0', lanCidr: site.lanCidr, hairpin: s.hairpin ?? false, routeLan: s.subnetPerMember ?? false };
     }
     site.wanAddr = outerWan;
     members.forEach((m, j) => {
       const netns = `${runId}-h-${m.name}`;
-      const addr = `10.${index}.0.${m.octet}`;
+      const addr = `10.${index}.${segment(j)}.${m.octet}`;
       plan.namespaces.push({ netns, role: m.kind });
       plan.links.push([{ netns: rtr, ifname: `n${j}`, bridge: 'lan0' }, { netns, ifname: 'eth0' }]);
       plan.addrs.push({ netns, ifname: 'eth0', cidr: `${addr}/24` });
-      plan.routes.push({ netns, dest: 'default', via: `10.${index}.0.1` });
+      plan.routes.push({ netns, dest: 'default', via: `10.${index}.${segment(j)}.1` });
       plan.hosts.push({ name: m.name, kind: m.kind, site: s.name, netns, addrs: [addr], ifname: 'eth0' });
     });
   });

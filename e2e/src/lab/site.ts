@@ -28,7 +28,7 @@ export class LabSite {
     return this.plan.wanAddr;
   }
 
-  /** LAN prefix (10.<i>.0.0/24), or the public /24 for public sites. */
+  /** LAN prefix (10.<i>.0.0/24; 10.<i>.0.0/16 with `subnetPerMember`), or the public /24 for public sites. */
   get lanCidr(): string {
     return this.plan.lanCidr;
   }

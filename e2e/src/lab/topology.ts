@@ -52,6 +52,12 @@ export interface SiteSpec {
    * MASQUERADE and many home routers. Not with `public` or `carrier`.
    */
   hairpin?: boolean;
+  /**
+   * Puts every member on its own LAN segment behind the one router (member j in 10.<i>.<j>.0/24,
+   * the router at .1 of each and routing between them, like a home or office with several
+   * segments): the members are behind the same NAT without sharing a LAN. Not with `public`.
+   */
+  subnetPerMember?: boolean;
   /** Mesh-member node namespaces on the LAN (order decides addresses: .10, .11, …). */
   nodes: readonly string[];
   /** Non-member hosts on the same LAN (e.g. a VPC's workloads), addresses .100, .101, … */
@@ -113,6 +119,7 @@ export function validateTopology(spec: TopologySpec): void {
         throw new TopologyError(`site ${site.name}: bad carrier "${site.carrier}"`);
       }
     }
+    if (site.subnetPerMember && site.nat === 'public') throw new TopologyError(`site ${site.name}: subnetPerMember needs a NAT router (not public)`);
     if (site.hairpin && (site.nat === 'public' || site.carrier !== undefined)) {
       throw new TopologyError(`site ${site.name}: hairpin needs a single NAT router (not public, no carrier)`);
     }
