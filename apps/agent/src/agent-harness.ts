@@ -11,7 +11,7 @@ import { Agent, OWNED_RULE_PRIORITIES, type AgentDeps } from './agent';
 import { MeshHost } from './host-net';
 import { FakeMeshApi } from './fake-mesh-api';
 import { natFactsOf } from './nat-report';
-import type { RelayPort } from './relay-link';
+import type { PunchMode, RelayPort } from './relay-link';
 
 /** A relay as the agent sees it, driven by the test: sessions, presence, proxy endpoints. */
 export class FakeRelay implements RelayPort {
@@ -51,7 +51,7 @@ export class FakeRelay implements RelayPort {
     this.fns.add(fn);
   }
   readonly punchRequests: Array<{ key: string; punchId: string; mode: string }> = [];
-  requestPunch(key: Uint8Array, req: { punchId: string; mode: 'direct' | 'birthday' }): void {
+  requestPunch(key: Uint8Array, req: { punchId: string; mode: PunchMode }): void {
     if (!this.present(key)) throw new Error('peer is not present on any relay replica');
     this.punchRequests.push({ key: Buffer.from(key).toString('base64'), punchId: req.punchId, mode: req.mode });
   }

@@ -7,6 +7,9 @@ import { createClient } from '@wirekube/runtime';
 import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import type { WgKey } from '@wirekube/wg';
 
+/** `direct` and `birthday` punch; `candidates` only exchanges candidates and NAT reports. */
+export type PunchMode = 'direct' | 'birthday' | 'candidates';
+
 /** What the agent needs from the relay: sessions, presence and per-peer proxy endpoints. */
 export interface RelayPort {
   /** At least one replica session is up. */
@@ -23,7 +26,7 @@ export interface RelayPort {
   sessions(): string[];
   onChange(fn: () => void): void;
   /** Asks the peer (raw public key) to punch with us; throws when no replica has it. */
-  requestPunch(key: Uint8Array, req: { punchId: string; candidates: Candidate[]; nat?: NatReport; mode: 'direct' | 'birthday' }): void;
+  requestPunch(key: Uint8Array, req: { punchId: string; candidates: Candidate[]; nat?: NatReport; mode: PunchMode }): void;
   /** Punch offers from peers, each with the means to answer it. */
   onPunchOffer(fn: (p: IncomingPunch) => void): void;
   /** Answers to our punch requests. */
@@ -122,7 +125,7 @@ export class RelayLink implements RelayPort {
     this.client.onChange(fn);
   }
 
-  requestPunch(key: Uint8Array, req: { punchId: string; candidates: Candidate[]; nat?: NatReport; mode: 'direct' | 'birthday' }): void {
+  requestPunch(key: Uint8Array, req: { punchId: string; candidates: Candidate[]; nat?: NatReport; mode: PunchMode }): void {
     this.client.requestPunch(key, req);
   }
 

@@ -128,10 +128,12 @@ export class RelayClient implements RelayTransport {
   }
 
   /**
-   * Asks `to` to punch with us, through a replica where it is present. Throws RelayClientError
-   * ("unreachable") when no replica has it.
+   * Asks `to` to punch with us, through a replica where it is present. Mode `candidates` is an
+   * exchange of candidates and NAT reports only (no punch follows; the peer answers with its own),
+   * so two nodes whose reports alone say "relay" can still find a shared LAN. Throws
+   * RelayClientError ("unreachable") when no replica has it.
    */
-  requestPunch(to: Uint8Array, req: { punchId: string; candidates: Candidate[]; nat?: NatReport; mode: 'direct' | 'birthday' }): void {
+  requestPunch(to: Uint8Array, req: { punchId: string; candidates: Candidate[]; nat?: NatReport; mode: 'direct' | 'birthday' | 'candidates' }): void {
     const link = this.pick(Buffer.from(to).toString('latin1'));
     if (!link) throw new RelayClientError('unreachable', 'peer is not present on any relay replica');
     link.sendControl({ msg: { $case: 'punchRequest', punchRequest: { to: Buffer.from(to), punchId: req.punchId, candidates: req.candidates, nat: req.nat, mode: req.mode } } });

@@ -70,6 +70,8 @@ interface Peer {
   pairKey?: string;
   /** The path last handed to the agent. */
   published?: PathState;
+  /** The id of this node's candidates-only exchange with the peer, once sent. */
+  exchangeId?: string;
 }
 
 /**
@@ -128,7 +130,9 @@ export class DirectPaths {
       const keyBytes = entry.key.bytes();
       let endpoint = relay?.endpoint(keyBytes);
       if (relay?.localUp() && !endpoint) endpoint = await relay.open(keyBytes);
-      this.driver.handle(p.name, { type: 'relay', present: relay?.present(keyBytes) ?? false, ...(endpoint && { endpoint }) });
+      const present = relay?.present(keyBytes) ?? false;
+      this.driver.handle(p.name, { type: 'relay', present, ...(endpoint && { endpoint }) });
+      if (present) this.exchange(entry);
     }
     for (const name of [...this.peers.keys()]) if (!wanted.has(name)) this.drop(name);
   }
@@ -258,6 +262,24 @@ export class DirectPaths {
     if (replan) this.o.onPathChange();
   }
 
+  /**
+   * When the reports alone say "relay" (UDP blocked, symmetric NATs), the initiator still
+   * exchanges candidates once through the relay: host candidates may reveal a shared LAN, which
+   * the pair matrix then punches directly.
+   */
+  private exchange(entry: Peer): void {
+    const state = this.driver.state(entry.peer.name);
+    if (entry.exchangeId || entry.told || !this.local.report || !state?.initiator || state.pair.mode !== 'relay' || this.mesh?.relay.mode === 'always') return;
+    entry.exchangeId = `candidates-${this.o.clock.now()}`;
+    const side = this.localSide();
+    try {
+      this.o.relay?.requestPunch(entry.key.bytes(), { punchId: entry.exchangeId, candidates: toWireCandidates(side.candidates), nat: wireNatReport(this.local.report, this.local.wgEndpoint), mode: 'candidates' });
+    } catch (err) {
+      this.o.logger.debug('candidate exchange not sent; retried on the next sync', { peer: entry.peer.name, err: errorMessage(err) });
+      delete entry.exchangeId;
+    }
+  }
+
   private request(entry: Peer, punchId: string): void {
     const name = entry.peer.name;
     const side = this.localSide();
@@ -280,6 +302,11 @@ export class DirectPaths {
     const told = remotePunchSide(p.offer.nat, p.offer.candidates);
     if (told) entry.told = told;
     this.decide(name);
+    if (p.offer.mode === 'candidates') {
+      const side = this.localSide();
+      p.answer({ accept: false, candidates: toWireCandidates(side.candidates), ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), reason: 'candidates exchanged' });
+      return;
+    }
     this.offers.set(`${name}/${p.offer.punchId}`, p);
     this.driver.handle(name, { type: 'punch-offer', punchId: p.offer.punchId });
     this.offers.delete(`${name}/${p.offer.punchId}`);
@@ -298,6 +325,12 @@ export class DirectPaths {
     const name = this.byKey.get(Buffer.from(a.peer).toString('base64'));
     const entry = name ? this.peers.get(name) : undefined;
     if (!name || !entry) return;
+    if (a.punchId === entry.exchangeId) {
+      const told = remotePunchSide(a.nat, a.candidates);
+      if (told) entry.told = told;
+      this.decide(name);
+      return;
+    }
     if (!a.accept) {
       this.driver.handle(name, { type: 'punch-result', punchId: a.punchId, reason: `the peer declined: ${a.reason || 'no reason given'}` });
       return;
