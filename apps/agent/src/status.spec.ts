@@ -2,19 +2,10 @@ import { strict as assert } from 'node:assert';
 import type { PeerStatus } from '@wirekube/k8s';
 import { nullLogger, seededRng } from '@wirekube/util';
 import { FakeClock } from '@wirekube/util/testing';
-import { decidePath } from './path-policy';
 import { buildStatus, type PeerView } from './status-model';
 import { healthGapMs, PeerStatusPublisher } from './status-writer';
 
-describe('path policy, status model and status writer', () => {
-  it('relays once both ends hold a session, and names the missing piece otherwise', () => {
-    const ep = { host: '127.0.0.1', port: 40000 };
-    assert.equal(decidePath({ relayMode: 'auto', localRelayUp: true, remotePresent: true, relayEndpoint: ep }).kind, 'relay');
-    assert.match(decidePath({ relayMode: 'never', localRelayUp: true, remotePresent: true, relayEndpoint: ep }).reason, /relay\.mode=never/);
-    assert.match(decidePath({ relayMode: 'auto', localRelayUp: false, remotePresent: false }).reason, /no relay session from this node/);
-    assert.match(decidePath({ relayMode: 'auto', localRelayUp: true, remotePresent: false }).reason, /peer holds no session/);
-  });
-
+describe('status model and status writer', () => {
   it('publishes per-peer paths and counters only up to maxDetailPeers, and always the summary', () => {
     const peers: PeerView[] = Array.from({ length: 10 }, (_, i) => ({
       node: `n${i}`,
