@@ -393,6 +393,7 @@ export class Agent {
     const d = this.d;
     const direct: DirectPaths = new DirectPaths({
       nodeName: d.nodeName,
+      publicKey: d.publicKey.toBase64(),
       ...(this.relay && { relay: this.relay }),
       device: () => this.device,
       sendProbe: (ip, seq) => void this.probes?.send(ip, seq),

@@ -27,6 +27,8 @@ const KINDS: Record<number, Candidate['kind']> = {
   [CandidateKind.CANDIDATE_KIND_PREDICTED]: 'predicted',
 };
 
+const UNKNOWN_NAT: NatBehaviour = { type: 'unknown', mapping: 'unknown', filtering: 'unknown', portPreserved: false, allocation: 'unknown', allocationDelta: 0 };
+
 /**
  * The NAT behaviour a wire report describes, with `mapped` replaced by the WireGuard port's own
  * reflexive address when known (the stun-probe's socket is not the WireGuard port). Unknown enum
@@ -58,10 +60,10 @@ export function wireNatReport(report: NatReport, wgMapped?: HostPort): NatReport
  */
 export function localPunchSide(o: { report?: NatReport; wgEndpoint?: HostPort; hostIps: readonly string[]; listenPort: number }): PunchSide {
   const hosts: TransportAddress[] = o.hostIps.map((ip) => ({ ip, port: o.listenPort }));
-  if (!o.report) return { nat: { type: 'unknown', mapping: 'unknown', filtering: 'unknown', portPreserved: false, allocation: 'unknown', allocationDelta: 0 }, candidates: gatherCandidates({ type: 'unknown', mapping: 'unknown', filtering: 'unknown', portPreserved: false, allocation: 'unknown', allocationDelta: 0 }, hosts) };
-  const nat = natBehaviourOf(o.report, o.wgEndpoint);
-  // Without a published WireGuard mapping there is no reflexive candidate worth sending.
-  if (!o.wgEndpoint) delete nat.mapped;
+  const nat: NatBehaviour = o.report ? natBehaviourOf(o.report, o.wgEndpoint) : { ...UNKNOWN_NAT };
+  // Without a published WireGuard mapping the probe's mapping says nothing about WireGuard's port,
+  // except behind a symmetric NAT, where its IP (and allocation pattern) is what a peer aims at.
+  if (!o.wgEndpoint && nat.type !== 'symmetric') delete nat.mapped;
   return { nat, candidates: gatherCandidates(nat, hosts) };
 }
 

@@ -104,6 +104,7 @@ function pair(clock: FakeClock, reachable: { a: string[]; b: string[] }) {
     };
     self.paths = new DirectPaths({
       nodeName: self.name,
+      publicKey: self.key.toBase64(),
       relay: self.relay,
       device: () => self.device,
       sendProbe: (ip, seq) => {

@@ -1,4 +1,4 @@
-import type { PunchSide } from '@wirekube/nat';
+import { executePunch, openDgramPort, type PunchSide, type TransportAddress, type UdpPort } from '@wirekube/nat';
 import { decidePair, formatHostPort, parseHostPort, PathDriver, punchSideOfPeer, type HostPort, type MeshConfig, type MeshPeer, type PathAction, type PathState, type PathTuning, type PeerPathState } from '@wirekube/planner';
 import type { NatReport, PunchAnswer } from '@wirekube/proto';
 import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
@@ -6,6 +6,7 @@ import { WgKey, type PeerStats } from '@wirekube/wg';
 import type { IncomingPunch } from '@wirekube/relay-client';
 import type { RelayPort } from '../relay-link';
 import { localPunchSide, remotePunchSide, toWireCandidates, wireNatReport } from './candidates';
+import { birthdayToken, openPunchSocket, WgBridge } from './birthday';
 import { punchWithWireGuard } from './wg-punch';
 
 /** True when two published paths would plan and report the same (kind, endpoint, reason). */
@@ -48,6 +49,8 @@ export interface PathDevice {
 /** Options of {@link DirectPaths}. */
 export interface DirectPathsOptions {
   nodeName: string;
+  /** This node's WireGuard public key (base64); it seeds the birthday attack's shared token. */
+  publicKey: string;
   relay?: RelayPort;
   device(): PathDevice | undefined;
   /** Sends active probe `seq` to the peer agent at mesh address `ip`. */
@@ -72,6 +75,10 @@ interface Peer {
   published?: PathState;
   /** The id of this node's candidates-only exchange with the peer, once sent. */
   exchangeId?: string;
+  /** The cone side's punch socket of a birthday attack being prepared or run, and its mapping. */
+  punchSocket?: { id: string; port: UdpPort; mapped: TransportAddress };
+  /** WireGuard's bridge through the socket that won a birthday attack, while it is the path. */
+  bridge?: WgBridge;
 }
 
 /**
@@ -180,6 +187,10 @@ export class DirectPaths {
   close(): void {
     this.closed = true;
     this.driver.close();
+    for (const entry of this.peers.values()) {
+      this.dropPunchSocket(entry);
+      this.closeBridge(entry);
+    }
   }
 
   private setMeshIp(entry: Peer, ip: string | undefined): void {
@@ -197,6 +208,8 @@ export class DirectPaths {
     this.byKey.delete(entry.key.toBase64());
     this.peers.delete(name);
     this.punching.delete(name);
+    this.dropPunchSocket(entry);
+    this.closeBridge(entry);
     this.o.relay?.forget(entry.key.bytes());
   }
 
@@ -225,8 +238,7 @@ export class DirectPaths {
     const entry = this.peers.get(name);
     if (!entry || !this.mesh) return;
     const d = this.pairOf(entry);
-    // This agent cannot bridge WireGuard through a sprayed socket yet: a birthday pair stays relayed, saying so.
-    const pair = d.mode === 'birthday' ? { mode: 'relay' as const, reason: `${d.reason}; not attempted: this agent build has no birthday bridge for WireGuard` } : { mode: d.mode, reason: d.reason };
+    const pair = { mode: d.mode, reason: d.reason };
     const key = `${pair.mode}|${pair.reason}|${this.mesh.relay.mode}`;
     if (entry.pairKey === key) return;
     entry.pairKey = key;
@@ -247,13 +259,14 @@ export class DirectPaths {
           if (entry.meshIp) this.o.sendProbe(entry.meshIp, a.seq);
           break;
         case 'request-punch':
-          this.request(entry, a.punchId);
+          void this.request(entry, a.punchId, a.mode);
           break;
         case 'answer-punch':
-          this.answer(entry, a.punchId, a.accept, a.reason);
+          void this.answer(entry, a.punchId, a.accept, a.reason);
           break;
       }
     }
+    if (entry.bridge && !(path.kind === 'direct' && path.endpoint.port === entry.bridge.endpoint.port && path.endpoint.host === entry.bridge.endpoint.host)) this.closeBridge(entry);
     if (!samePath(path, entry.published)) {
       entry.published = path;
       replan = true;
@@ -280,16 +293,45 @@ export class DirectPaths {
     }
   }
 
-  private request(entry: Peer, punchId: string): void {
+  private async request(entry: Peer, punchId: string, mode: 'direct' | 'birthday'): Promise<void> {
     const name = entry.peer.name;
-    const side = this.localSide();
     try {
       if (!this.o.relay) throw new Error('no relay control channel to coordinate through');
-      this.o.relay.requestPunch(entry.key.bytes(), { punchId, candidates: toWireCandidates(side.candidates), ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), mode: 'direct' });
-      this.o.logger.info('asked the peer to punch', { peer: name, punchId, candidates: side.candidates.length });
+      const candidates = await this.offerCandidates(entry, punchId, mode);
+      this.o.relay.requestPunch(entry.key.bytes(), { punchId, candidates, ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), mode });
+      this.o.logger.info('asked the peer to punch', { peer: name, punchId, mode, candidates: candidates.length });
     } catch (err) {
-      this.o.clock.setTimeout(() => this.driver.handle(name, { type: 'punch-result', punchId, reason: `punch request not delivered: ${errorMessage(err)}` }), 0);
+      this.dropPunchSocket(entry);
+      this.driver.handle(name, { type: 'punch-result', punchId, reason: `punch request not delivered: ${errorMessage(err)}` });
     }
+  }
+
+  /**
+   * The candidates this side sends for a punch. The cone side of a birthday attack sprays from a
+   * punch socket of its own (WireGuard's port is WireGuard's): its mapping is the one candidate.
+   */
+  private async offerCandidates(entry: Peer, punchId: string, mode: 'direct' | 'birthday') {
+    const plan = this.pairOf(entry).plan;
+    if (mode === 'birthday' && plan.kind === 'birthday' && plan.role === 'many-ports') {
+      this.dropPunchSocket(entry);
+      const s = await openPunchSocket(this.mesh?.stunServers ?? [], this.o.clock, this.o.rng);
+      entry.punchSocket = { id: punchId, ...s };
+      return toWireCandidates([{ kind: 'server-reflexive', address: s.mapped, priority: 500 }]);
+    }
+    return toWireCandidates(this.localSide().candidates);
+  }
+
+  private dropPunchSocket(entry: Peer): void {
+    void entry.punchSocket?.port.close();
+    delete entry.punchSocket;
+  }
+
+  private closeBridge(entry: Peer): void {
+    const bridge = entry.bridge;
+    delete entry.bridge;
+    if (!bridge) return;
+    this.o.logger.info('closing the birthday bridge', { peer: entry.peer.name, endpoint: formatHostPort(bridge.endpoint) });
+    void bridge.close();
   }
 
   private offered(p: IncomingPunch): void {
@@ -307,17 +349,27 @@ export class DirectPaths {
       p.answer({ accept: false, candidates: toWireCandidates(side.candidates), ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), reason: 'candidates exchanged' });
       return;
     }
-    this.offers.set(`${name}/${p.offer.punchId}`, p);
+    const id = `${name}/${p.offer.punchId}`;
+    this.offers.set(id, p);
     this.driver.handle(name, { type: 'punch-offer', punchId: p.offer.punchId });
-    this.offers.delete(`${name}/${p.offer.punchId}`);
+    // The answer may wait for a punch socket; the offer is kept only that long.
+    this.o.clock.setTimeout(() => this.offers.delete(id), 5000);
   }
 
-  private answer(entry: Peer, punchId: string, accept: boolean, reason: string): void {
+  private async answer(entry: Peer, punchId: string, accept: boolean, reason: string): Promise<void> {
     const name = entry.peer.name;
     const offer = this.offers.get(`${name}/${punchId}`);
     if (!offer) return;
-    const side = this.localSide();
-    offer.answer({ accept, candidates: toWireCandidates(side.candidates), ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), reason });
+    const mode = offer.offer.mode === 'birthday' ? 'birthday' : 'direct';
+    let candidates;
+    try {
+      candidates = accept ? await this.offerCandidates(entry, punchId, mode) : toWireCandidates(this.localSide().candidates);
+    } catch (err) {
+      offer.answer({ accept: false, candidates: [], reason: `cannot take part: ${errorMessage(err)}` });
+      this.driver.handle(name, { type: 'punch-result', punchId, reason: `punch not started: ${errorMessage(err)}` });
+      return;
+    }
+    offer.answer({ accept, candidates, ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), reason });
     if (accept) void this.execute(entry, punchId, Number(offer.offer.startAtMs));
   }
 
@@ -341,10 +393,55 @@ export class DirectPaths {
     void this.execute(entry, a.punchId, Number(a.startAtMs));
   }
 
+  /**
+   * A birthday attack (DESIGN §5): the symmetric side sprays from many sockets at the cone side's
+   * punch socket, the cone side sprays predicted ports from that socket, both bounded in rate and
+   * time by the plan. The winning socket is bridged to WireGuard ({@link WgBridge}), and the
+   * bridge's loopback endpoint is what the path machine verifies and publishes.
+   */
+  private async executeBirthday(entry: Peer, punchId: string, startAtMs: number, plan: Extract<ReturnType<DirectPaths['pairOf']>['plan'], { kind: 'birthday' }>): Promise<void> {
+    const name = entry.peer.name;
+    const socket = entry.punchSocket?.id === punchId ? entry.punchSocket : undefined;
+    delete entry.punchSocket;
+    if (plan.role === 'many-ports' && !socket) {
+      this.driver.handle(name, { type: 'punch-result', punchId, reason: 'birthday attack: this side has no punch socket for the punch' });
+      return;
+    }
+    this.punching.set(name, punchId);
+    const alive = () => !this.closed && this.punching.get(name) === punchId && this.peers.get(name) === entry;
+    let result: { endpoint: HostPort } | { reason: string };
+    try {
+      const token = birthdayToken(punchId, entry.key.toBase64(), this.o.publicKey);
+      // The many-sockets side sprays only from the sockets `open` makes; executePunch still takes a punch socket.
+      const port = socket?.port ?? (await openDgramPort());
+      const win = await executePunch(plan, { port, open: () => openDgramPort(), token, clock: this.o.clock, startAtMs });
+      if (!socket) void port.close();
+      if (!win) {
+        if (socket) void socket.port.close();
+        result = { reason: `birthday attack: no probe got through in ${plan.durationMs} ms (${plan.role}, p≈${plan.successProbability.toFixed(2)})` };
+      } else {
+        this.closeBridge(entry);
+        entry.bridge = await WgBridge.open({ punched: win.port, remote: win.remote, wgPort: this.mesh?.listenPort ?? 0, logger: this.o.logger });
+        this.o.logger.info('birthday attack won; WireGuard bridged through the punched socket', { peer: name, remote: `${win.remote.ip}:${win.remote.port}`, probes: win.sent, ms: Math.round(win.elapsedMs), bridge: formatHostPort(entry.bridge.endpoint) });
+        result = { endpoint: entry.bridge.endpoint };
+      }
+    } catch (err) {
+      if (socket) void socket.port.close();
+      result = { reason: `birthday attack failed: ${errorMessage(err)}` };
+    }
+    if (!alive()) {
+      this.closeBridge(entry);
+      return;
+    }
+    this.punching.delete(name);
+    this.driver.handle(name, { type: 'punch-result', punchId, ...result });
+  }
+
   /** Punches with the WireGuard port at the common start and reports the result to the machine. */
   private async execute(entry: Peer, punchId: string, startAtMs: number): Promise<void> {
     const name = entry.peer.name;
     const d = this.pairOf(entry);
+    if (d.plan.kind === 'birthday') return this.executeBirthday(entry, punchId, startAtMs, d.plan);
     if (d.plan.kind !== 'direct') {
       this.driver.handle(name, { type: 'punch-result', punchId, reason: `the pair matrix now says ${d.mode}: ${d.reason}` });
       return;
