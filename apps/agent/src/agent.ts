@@ -10,7 +10,7 @@ import { routablePeers } from './gateway-routing';
 import { meshIpClaims, ownMeshIp, ownPeer, ownPeerMatches } from './own-peer';
 import { DirectPaths, type PunchTuning } from './direct/direct-paths';
 import type { ProbeChannelOptions } from './direct/probe-channel';
-import { wgEndpointOf, type LocalAddress } from './direct/local-facts';
+import { observationsOf, wgEndpointOf, type LocalAddress } from './direct/local-facts';
 import type { RelayPort } from './relay-link';
 import { agentStatusOf } from './agent-status';
 import { PeerStatusPublisher } from './status-writer';
@@ -382,6 +382,7 @@ export class Agent {
       ...(this.state.nat && { nat: { facts: this.state.nat, atMs: this.natAtMs } }),
       ...(this.preBind && { preBind: this.preBind }),
       others,
+      observations: observationsOf(this.d.api.peers(), this.d.nodeName),
     });
     if (this.state.endpointSource?.reason !== decision.reason) this.d.logger.info('published WireGuard endpoint decided', { endpoint: decision.endpoint && formatHostPort(decision.endpoint), source: decision.source, reason: decision.reason });
     this.state.endpointSource = { source: decision.source, reason: decision.reason };

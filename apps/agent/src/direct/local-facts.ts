@@ -1,5 +1,6 @@
 import { networkInterfaces } from 'node:os';
-import { parseCidr, parseIp, cidrContains, reconcileWgEndpoint, type HostPort, type MeshPeer, type StunView, type WgEndpointDecision } from '@wirekube/planner';
+import type { WireKubePeer } from '@wirekube/k8s';
+import { parseCidr, parseHostPort, parseIp, cidrContains, reconcileWgEndpoint, type EndpointObservation, type HostPort, type MeshPeer, type StunView, type WgEndpointDecision } from '@wirekube/planner';
 import type { NatFacts } from '../nat-report';
 
 /** One underlay address of this node and its prefix (`10.0.1.2/24`). */
@@ -28,6 +29,27 @@ export function osLocalAddresses(meshIface: string, meshCidr: string): LocalAddr
   return out.sort((x, y) => (x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0));
 }
 
+/** Observations older than this no longer count (a NAT may have rebound the mapping since). */
+export const OBSERVATION_MAX_AGE_MS = 10 * 60_000;
+
+/**
+ * What other nodes see of this node's WireGuard port: the endpoint in their status entry for this
+ * node while their path to it is direct (WireGuard there has roamed to the source of this node's
+ * packets), as of their last status write. Malformed entries are skipped. Pure.
+ */
+export function observationsOf(peers: readonly WireKubePeer[], self: string): EndpointObservation[] {
+  const out: EndpointObservation[] = [];
+  for (const p of peers) {
+    const by = p.metadata?.name;
+    const entry = p.status?.paths?.find((e) => e.peer === self);
+    const atMs = Date.parse(p.status?.pathsUpdatedAt ?? '');
+    if (!by || by === self || entry?.path !== 'direct' || !entry.endpoint || !Number.isFinite(atMs)) continue;
+    const endpoint = parseHostPort(entry.endpoint);
+    if (endpoint.ok) out.push({ by, endpoint: endpoint.value, atMs });
+  }
+  return out;
+}
+
 /** A stun-probe report as the endpoint reconciler reads it. */
 export function stunViewOf(facts: NatFacts, atMs: number): StunView {
   const r = facts.report;
@@ -43,8 +65,8 @@ export function stunViewOf(facts: NatFacts, atMs: number): StunView {
 
 /**
  * The WireGuard port's endpoint this node publishes (DESIGN §5, "the endpoint that matters"):
- * `reconcileWgEndpoint` over the pre-bind probe of the listen port, the stun-probe's report and
- * the endpoints other nodes publish (a same-NAT neighbour on the same listen port already holding
+ * `reconcileWgEndpoint` over what peers on a direct path observe ({@link observationsOf}), the
+ * pre-bind probe of the listen port, the stun-probe's report and the endpoints other nodes publish (a same-NAT neighbour on the same listen port already holding
  * `publicIp:listenPort` rules out the inferred port). Pure.
  */
 export function wgEndpointOf(o: {
@@ -55,6 +77,7 @@ export function wgEndpointOf(o: {
   nat?: { facts: NatFacts; atMs: number };
   preBind?: { facts: NatFacts; atMs: number };
   others: readonly MeshPeer[];
+  observations: readonly EndpointObservation[];
 }): WgEndpointDecision {
   return reconcileWgEndpoint({
     listenPort: o.listenPort,
@@ -63,8 +86,8 @@ export function wgEndpointOf(o: {
     ...(o.nat && { ephemeral: stunViewOf(o.nat.facts, o.nat.atMs) }),
     ...(o.preBind && { preBind: stunViewOf(o.preBind.facts, o.preBind.atMs) }),
     networkChangedAtMs: o.startedAtMs,
-    observations: [],
-    observationMaxAgeMs: 0,
+    observations: o.observations,
+    observationMaxAgeMs: OBSERVATION_MAX_AGE_MS,
     othersPublished: o.others.flatMap((p): HostPort[] => (p.endpoint ? [p.endpoint] : [])),
   });
 }
