@@ -282,6 +282,11 @@ export class DirectPaths {
    */
   private exchange(entry: Peer): void {
     const state = this.driver.state(entry.peer.name);
+    if (entry.told && entry.peer.natType !== 'unknown' && entry.told.nat.type !== entry.peer.natType) {
+      // The peer's NAT changed since it told us its side: what it told is stale.
+      delete entry.told;
+      delete entry.exchangeId;
+    }
     if (entry.exchangeId || entry.told || !this.local.report || !state?.initiator || state.pair.mode !== 'relay' || this.mesh?.relay.mode === 'always') return;
     entry.exchangeId = `candidates-${this.o.clock.now()}`;
     const side = this.localSide();
@@ -379,7 +384,9 @@ export class DirectPaths {
     if (!name || !entry) return;
     if (a.punchId === entry.exchangeId) {
       const told = remotePunchSide(a.nat, a.candidates);
+      // A peer without a NAT report yet (or gone from the relay) told nothing: ask again on a later sync.
       if (told) entry.told = told;
+      else delete entry.exchangeId;
       this.decide(name);
       return;
     }
