@@ -238,7 +238,10 @@ export class DirectPaths {
     const entry = this.peers.get(name);
     if (!entry || !this.mesh) return;
     const d = this.pairOf(entry);
-    const pair = { mode: d.mode, reason: d.reason };
+    // Deciding before both NAT reports are known would punch on guesses and publish a reason that
+    // names a NAT "unknown"; the peer's report comes from its WireKubePeer or its punch messages.
+    const waiting = !this.local.report ? "this node's NAT report" : !entry.told && entry.peer.natType === 'unknown' ? "the peer's NAT report" : undefined;
+    const pair = waiting ? { mode: 'relay' as const, reason: `waiting for ${waiting} before trying a direct path` } : { mode: d.mode, reason: d.reason };
     const key = `${pair.mode}|${pair.reason}|${this.mesh.relay.mode}`;
     if (entry.pairKey === key) return;
     entry.pairKey = key;

@@ -67,6 +67,19 @@ describe('punching with the WireGuard port', () => {
     assert.deepEqual(peer.pointed, ['10.0.1.3:51822', '10.0.1.3:51822', '203.0.113.9:51822']);
   });
 
+  it('without a target, waits for the peer\'s packets (a symmetric peer punching towards this side)', async () => {
+    const clock = new FakeClock(1000);
+    const peer = new FakePeer();
+    peer.endpoint = '127.0.0.1:40001';
+    const passive = punchWithWireGuard({ ...opts(clock, peer), targets: [] });
+    await clock.advance(300);
+    peer.arrive('203.0.113.50:33012');
+    assert.deepEqual(await run(clock, passive, 200), { endpoint: { host: '203.0.113.50', port: 33012 } });
+    assert.deepEqual(peer.pointed, [], 'nothing to point at');
+    const silent = punchWithWireGuard({ ...opts(clock, new FakePeer()), targets: [] });
+    assert.deepEqual(await run(clock, silent, 1400), { reason: 'no target to aim at, and no WireGuard packet from the peer arrived within 1200 ms' });
+  });
+
   it('stops when cancelled', async () => {
     const clock = new FakeClock(1000);
     const peer = new FakePeer();

@@ -40,12 +40,15 @@ const isLoopback = (e: HostPort) => e.host.startsWith('127.') || e.host === '::1
  * Success is a packet from the peer arriving over the underlay: WireGuard then either keeps the
  * target (the peer sent from it) or has roamed to the peer's real source, which is the endpoint
  * returned. Relayed packets arriving meanwhile make WireGuard roam back to the relay proxy; the
- * target is re-pointed and their bytes do not count. Targets are tried in order.
+ * target is re-pointed and their bytes do not count. Targets are tried in order. With no target
+ * (the peer's NAT maps per destination, and this side accepts any source) this side only waits,
+ * for two target windows, for the peer's packets to arrive and WireGuard to roam to them.
  */
 export async function punchWithWireGuard(o: WgPunchOptions): Promise<WgPunchResult> {
   const wait = (ms: number) => new Promise<void>((r) => o.clock.setTimeout(r, Math.max(0, ms)));
   await wait(o.startAtMs - o.clock.now());
   const targets = o.targets.slice(0, o.maxTargets);
+  if (targets.length === 0) return waitForPeer(o);
   for (const target of targets) {
     if (o.cancelled()) return { reason: 'punch cancelled' };
     await o.port.point(target);
@@ -68,4 +71,21 @@ export async function punchWithWireGuard(o: WgPunchOptions): Promise<WgPunchResu
     }
   }
   return { reason: `no WireGuard packet came back from ${targets.map(formatHostPort).join(', ') || 'no target'} within ${targets.length * o.perTargetMs} ms` };
+}
+
+/** The passive side of a punch: succeeds when WireGuard roams to a non-loopback source with new bytes. */
+async function waitForPeer(o: WgPunchOptions): Promise<WgPunchResult> {
+  const wait = (ms: number) => new Promise<void>((r) => o.clock.setTimeout(r, Math.max(0, ms)));
+  const mark = (await o.port.read())?.rxBytes ?? 0;
+  const windowMs = 2 * o.perTargetMs;
+  const until = o.clock.now() + windowMs;
+  while (o.clock.now() < until) {
+    await wait(o.pollMs);
+    if (o.cancelled()) return { reason: 'punch cancelled' };
+    const now = await o.port.read();
+    if (!now) return { reason: 'the WireGuard peer disappeared during the punch' };
+    const ep = now.endpoint ? parseHostPort(now.endpoint) : undefined;
+    if (ep?.ok && !isLoopback(ep.value) && now.rxBytes > mark) return { endpoint: ep.value };
+  }
+  return { reason: `no target to aim at, and no WireGuard packet from the peer arrived within ${windowMs} ms` };
 }

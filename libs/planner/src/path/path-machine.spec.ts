@@ -281,7 +281,7 @@ describe('path machine', () => {
     assert.equal(always.path.reason, 'relay.mode=always: every pair is relayed');
   });
 
-  it('answers offers as the responder: accepts when direct is possible, refuses with the reason otherwise', () => {
+  it('answers offers as the responder: accepts when direct is possible (again when the peer asks while this side is direct), refuses with the reason otherwise', () => {
     const clock = new FakeClock();
     const answers: PathAction[] = [];
     const driver = new PathDriver({ clock, rng: seededRng(1), onChange: (_p, a) => answers.push(...a) });
@@ -293,11 +293,24 @@ describe('path machine', () => {
     assert.equal(driver.state('a')!.phase, 'punching');
     driver.handle('a', { type: 'punch-result', punchId: 'stale', endpoint: DIRECT });
     assert.equal(driver.state('a')!.phase, 'punching', 'a stale result is ignored');
+    driver.handle('a', { type: 'punch-result', punchId: 'x2', endpoint: DIRECT });
+    driver.handle('a', { type: 'punch-offer', punchId: 'x3' });
+    assert.equal(driver.state('a')!.phase, 'verifying');
+    // Direct on this side, yet the peer asks again: its side is not direct, so both punch again.
+    driver.handle('a', { type: 'sample', endpoint: DIRECT, lastHandshakeMs: clock.now(), rxBytes: 1000, txBytes: 1000 });
+    const seq = driver.state('a')!.probes[0]?.seq ?? 1;
+    driver.handle('a', { type: 'probe-reply', seq });
+    driver.handle('a', { type: 'sample', endpoint: DIRECT, lastHandshakeMs: clock.now(), rxBytes: 2000, txBytes: 2000 });
+    assert.equal(driver.state('a')!.phase, 'direct');
+    driver.handle('a', { type: 'punch-offer', punchId: 'x4' });
+    assert.equal(driver.state('a')!.phase, 'punching');
     assert.deepEqual(
       answers.filter((a) => a.type === 'answer-punch'),
       [
         { type: 'answer-punch', punchId: 'x1', accept: false, reason: 'relayed: udp-blocked↔open: this side has no UDP path out; relay only' },
         { type: 'answer-punch', punchId: 'x2', accept: true, reason: CONE.reason },
+        { type: 'answer-punch', punchId: 'x3', accept: false, reason: 'verifying a direct path already' },
+        { type: 'answer-punch', punchId: 'x4', accept: true, reason: CONE.reason },
       ],
     );
     driver.close();

@@ -94,9 +94,12 @@ function onEvent(s: Draft, ev: PathEvent, t: PathTuning, rng: Rng, out: PathActi
     case 'punch-offer': {
       const refuse = (reason: string) => out.push({ type: 'answer-punch', punchId: ev.punchId, accept: false, reason });
       if (!mayGoDirect(s)) return void refuse(relayReason(s, ''));
-      if (s.phase === 'verifying' || s.phase === 'direct' || s.phase === 'suspect') return void refuse('already on a direct path');
+      if (s.phase === 'verifying') return void refuse('verifying a direct path already');
       if (s.phase === 'punching' && s.initiator) return void refuse('this side is punching already');
+      // While direct, a request means the peer's side is not direct (its proof failed, or it never
+      // saw ours): punch again together rather than leave the pair asymmetric.
       s.punchId = ev.punchId;
+      clearProbes(s);
       enter(s, 'punching', now);
       out.push({ type: 'answer-punch', punchId: ev.punchId, accept: true, reason: s.pair.reason });
       return;
