@@ -1,6 +1,6 @@
 import { executePunch, openDgramPort, type PunchSide, type TransportAddress, type UdpPort } from '@wirekube/nat';
 import { decidePair, formatHostPort, parseHostPort, PathDriver, punchSideOfPeer, type HostPort, type MeshConfig, type MeshPeer, type PathAction, type PathState, type PathTuning, type PeerPathState } from '@wirekube/planner';
-import type { NatReport, PunchAnswer } from '@wirekube/proto';
+import { PortAllocation, type NatReport, type PunchAnswer } from '@wirekube/proto';
 import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { WgKey, type PeerStats } from '@wirekube/wg';
 import type { IncomingPunch } from '@wirekube/relay-client';
@@ -17,15 +17,19 @@ export function samePath(a: PathState | undefined, b: PathState | undefined): bo
   return a.endpoint.host === b.endpoint.host && a.endpoint.port === b.endpoint.port;
 }
 
-/** How punches are executed with the WireGuard port. */
+/** How punches are executed with the WireGuard port (see `punchWithWireGuard`). */
 export interface PunchTuning {
-  perTargetMs: number;
+  windowMs: number;
+  minPerTargetMs: number;
   pollMs: number;
   maxTargets: number;
 }
 
-/** Defaults of {@link PunchTuning}: a target gets 600 ms (a few RTTs plus a stats read). */
-export const DEFAULT_PUNCH_TUNING: PunchTuning = { perTargetMs: 600, pollMs: 50, maxTargets: 6 };
+/**
+ * Defaults of {@link PunchTuning}: a 3 s punch on both sides; each target gets at least 150 ms (a
+ * few round trips plus a counter read), so up to 20 (host, reflexive, predicted) fit.
+ */
+export const DEFAULT_PUNCH_TUNING: PunchTuning = { windowMs: 3000, minPerTargetMs: 150, pollMs: 50, maxTargets: 20 };
 
 /** What this node knows about itself for the pair matrix and punch messages. */
 export interface LocalFacts {
@@ -326,7 +330,27 @@ export class DirectPaths {
       entry.punchSocket = { id: punchId, ...s };
       return toWireCandidates([{ kind: 'server-reflexive', address: s.mapped, priority: 500 }]);
     }
-    return toWireCandidates(this.localSide().candidates);
+    return toWireCandidates((await this.freshSide()).candidates);
+  }
+
+  /**
+   * This node's side with a fresh allocation sample behind a sequential symmetric NAT: every new
+   * flow since the NAT report took the next port, so the report's ports are stale by punch time.
+   * A STUN binding from a new socket just before the punch shows the newest port; WireGuard's
+   * flow to the peer, opened at the start, gets one of the next ones, which the candidates predict.
+   */
+  private async freshSide(): Promise<PunchSide> {
+    const report = this.local.report;
+    if (!report || report.allocation !== PortAllocation.PORT_ALLOCATION_SEQUENTIAL || this.local.wgEndpoint) return this.localSide();
+    try {
+      const probe = await openPunchSocket(this.mesh?.stunServers ?? [], this.o.clock, this.o.rng);
+      void probe.port.close();
+      const mesh = this.mesh;
+      return localPunchSide({ report: { ...report, mapped: { ip: probe.mapped.ip, port: probe.mapped.port } }, hostIps: this.local.hostIps, listenPort: mesh?.listenPort ?? 0 });
+    } catch (err) {
+      this.o.logger.debug('no fresh allocation sample; predicting from the NAT report', { err: errorMessage(err) });
+      return this.localSide();
+    }
   }
 
   private dropPunchSocket(entry: Peer): void {

@@ -27,7 +27,7 @@ class FakePeer implements WgPunchPort {
 
 describe('punching with the WireGuard port', () => {
   const targets = [{ host: '10.0.1.3', port: 51822 }, { host: '203.0.113.9', port: 51822 }];
-  const opts = (clock: FakeClock, port: FakePeer) => ({ targets, startAtMs: 1000, perTargetMs: 600, pollMs: 50, maxTargets: 6, clock, port, cancelled: () => false });
+  const opts = (clock: FakeClock, port: FakePeer) => ({ targets, startAtMs: 1000, windowMs: 1200, minPerTargetMs: 150, pollMs: 50, maxTargets: 6, clock, port, cancelled: () => false });
 
   async function run(clock: FakeClock, p: Promise<unknown>, ms: number) {
     for (let t = 0; t < ms; t += 25) await clock.advance(25);

@@ -16,8 +16,13 @@ export interface WgPunchOptions {
   targets: readonly HostPort[];
   /** Unix ms at which both sides start (from the relay's offer). */
   startAtMs: number;
-  /** How long each target is tried. */
-  perTargetMs: number;
+  /**
+   * How long the whole punch lasts, on both sides alike: the targets share it (each gets at least
+   * `minPerTargetMs`), so a side with one target keeps sending for as long as a side cycling
+   * through many predicted ports needs to reach the right one.
+   */
+  windowMs: number;
+  minPerTargetMs: number;
   /** How often counters are read and WireGuard is nudged while trying a target. */
   pollMs: number;
   /** At most this many targets are tried. */
@@ -41,20 +46,21 @@ const isLoopback = (e: HostPort) => e.host.startsWith('127.') || e.host === '::1
  * target (the peer sent from it) or has roamed to the peer's real source, which is the endpoint
  * returned. Relayed packets arriving meanwhile make WireGuard roam back to the relay proxy; the
  * target is re-pointed and their bytes do not count. Targets are tried in order. With no target
- * (the peer's NAT maps per destination, and this side accepts any source) this side only waits,
- * for two target windows, for the peer's packets to arrive and WireGuard to roam to them.
+ * (the peer's NAT maps per destination, and this side accepts any source) this side only waits
+ * out the window for the peer's packets to arrive and WireGuard to roam to them.
  */
 export async function punchWithWireGuard(o: WgPunchOptions): Promise<WgPunchResult> {
   const wait = (ms: number) => new Promise<void>((r) => o.clock.setTimeout(r, Math.max(0, ms)));
   await wait(o.startAtMs - o.clock.now());
   const targets = o.targets.slice(0, o.maxTargets);
   if (targets.length === 0) return waitForPeer(o);
+  const perTargetMs = Math.max(o.minPerTargetMs, Math.floor(o.windowMs / targets.length));
   for (const target of targets) {
     if (o.cancelled()) return { reason: 'punch cancelled' };
     await o.port.point(target);
     let mark = (await o.port.read())?.rxBytes ?? 0;
     o.port.nudge();
-    const until = o.clock.now() + o.perTargetMs;
+    const until = o.clock.now() + perTargetMs;
     while (o.clock.now() < until) {
       await wait(o.pollMs);
       if (o.cancelled()) return { reason: 'punch cancelled' };
@@ -70,15 +76,14 @@ export async function punchWithWireGuard(o: WgPunchOptions): Promise<WgPunchResu
       o.port.nudge();
     }
   }
-  return { reason: `no WireGuard packet came back from ${targets.map(formatHostPort).join(', ') || 'no target'} within ${targets.length * o.perTargetMs} ms` };
+  return { reason: `no WireGuard packet came back from ${targets.map(formatHostPort).join(', ')} within ${targets.length * perTargetMs} ms` };
 }
 
 /** The passive side of a punch: succeeds when WireGuard roams to a non-loopback source with new bytes. */
 async function waitForPeer(o: WgPunchOptions): Promise<WgPunchResult> {
   const wait = (ms: number) => new Promise<void>((r) => o.clock.setTimeout(r, Math.max(0, ms)));
   const mark = (await o.port.read())?.rxBytes ?? 0;
-  const windowMs = 2 * o.perTargetMs;
-  const until = o.clock.now() + windowMs;
+  const until = o.clock.now() + o.windowMs;
   while (o.clock.now() < until) {
     await wait(o.pollMs);
     if (o.cancelled()) return { reason: 'punch cancelled' };
@@ -87,5 +92,5 @@ async function waitForPeer(o: WgPunchOptions): Promise<WgPunchResult> {
     const ep = now.endpoint ? parseHostPort(now.endpoint) : undefined;
     if (ep?.ok && !isLoopback(ep.value) && now.rxBytes > mark) return { endpoint: ep.value };
   }
-  return { reason: `no target to aim at, and no WireGuard packet from the peer arrived within ${windowMs} ms` };
+  return { reason: `no target to aim at, and no WireGuard packet from the peer arrived within ${o.windowMs} ms` };
 }
