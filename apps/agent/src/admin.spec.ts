@@ -57,6 +57,8 @@ describe('AgentAdmin views, metrics and cleanup', () => {
     assert.match(text, /wirekube_agent_peer_path\{peer="b"\} 2/);
     assert.match(text, /wirekube_agent_peer_path\{peer="c"\} 0/);
     assert.match(text, /wirekube_agent_relay_sessions 1/);
+    assert.match(text, /wirekube_agent_punches\{mode="direct",result="won"\} 0/);
+    assert.match(text, /wirekube_agent_path_failovers 0/);
   });
 
   it('cleanup removes rules, the mesh table, the interface and its files, and is idempotent', async () => {

@@ -39,6 +39,26 @@ export function registerAgentMetrics(registry: Registry, agent: Agent): void {
     },
   });
   new Gauge({
+    name: 'wirekube_agent_punches',
+    help: 'Hole punches since start, by mode (direct, birthday) and result (won, failed).',
+    labelNames: ['mode', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const c = agent.state.pathCounters;
+      if (!c) return;
+      for (const mode of ['direct', 'birthday'] as const) for (const result of ['won', 'failed'] as const) this.set({ mode, result }, c.punches[mode][result]);
+    },
+  });
+  new Gauge({
+    name: 'wirekube_agent_path_failovers',
+    help: 'Direct paths that stopped carrying traffic and moved back to the relay, since start.',
+    registers: [registry],
+    collect() {
+      this.set(agent.state.pathCounters?.failovers ?? 0);
+    },
+  });
+  new Gauge({
     name: 'wirekube_agent_relay_sessions',
     help: 'Relay replicas with an up session.',
     registers: [registry],

@@ -87,6 +87,8 @@ export interface AgentState {
   view?: MeshView;
   plan?: NodePlan;
   paths: ReadonlyMap<string, { state: PathState; sinceMs: number }>;
+  /** Punch outcomes and failovers since start (see `DirectPaths.counters`). */
+  pathCounters?: DirectPaths['counters'];
   /** Which evidence the published WireGuard endpoint rests on, and why. */
   endpointSource?: { source: string; reason: string };
   stats: ReadonlyMap<string, PeerStats>;
@@ -406,6 +408,7 @@ export class Agent {
       ...(d.punchTuning && { punch: d.punchTuning }),
     });
     // The probe port follows the mesh's listen port (one above it), the same on every node.
+    this.state.pathCounters = direct.counters;
     this.probes = d.openProbes?.({ port: mesh.listenPort + 1, isPeer: (ip) => direct.isPeerIp(ip), onReply: (ip, seq) => direct.probeReply(ip, seq) });
     return direct;
   }

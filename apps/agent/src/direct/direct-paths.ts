@@ -75,8 +75,9 @@ interface Peer {
   /** The peer's side as its last offer or answer told it (host candidates, WireGuard mapping). */
   told?: PunchSide;
   pairKey?: string;
-  /** The path last handed to the agent. */
+  /** The path last handed to the agent, and the machine phase at that moment. */
   published?: PathState;
+  phase?: PeerPathState['phase'];
   /** The id of this node's candidates-only exchange with the peer, once sent. */
   exchangeId?: string;
   /** The cone side's punch socket of a birthday attack being prepared or run, and its mapping. */
@@ -95,6 +96,8 @@ interface Peer {
  * to the agent as forced endpoints, so roaming never undoes a switch.
  */
 export class DirectPaths {
+  /** Since start: punches by mode and outcome, and direct paths that failed over to the relay. */
+  readonly counters = { punches: { direct: { won: 0, failed: 0 }, birthday: { won: 0, failed: 0 } }, failovers: 0 };
   private readonly driver: PathDriver;
   private readonly peers = new Map<string, Peer>();
   private readonly byKey = new Map<string, string>();
@@ -274,6 +277,8 @@ export class DirectPaths {
       }
     }
     if (entry.bridge && !(path.kind === 'direct' && path.endpoint.port === entry.bridge.endpoint.port && path.endpoint.host === entry.bridge.endpoint.host)) this.closeBridge(entry);
+    if ((entry.phase === 'direct' || entry.phase === 'suspect') && (state.phase === 'relay' || state.phase === 'down')) this.counters.failovers++;
+    entry.phase = state.phase;
     if (!samePath(path, entry.published)) {
       entry.published = path;
       replan = true;
@@ -468,6 +473,7 @@ export class DirectPaths {
       return;
     }
     this.punching.delete(name);
+    this.counters.punches.birthday['endpoint' in result ? 'won' : 'failed']++;
     this.driver.handle(name, { type: 'punch-result', punchId, ...result });
   }
 
@@ -507,6 +513,7 @@ export class DirectPaths {
     }
     if (!alive()) return;
     this.punching.delete(name);
+    this.counters.punches.direct['endpoint' in result ? 'won' : 'failed']++;
     this.o.logger.info('punch finished', { peer: name, punchId, ...('endpoint' in result ? { endpoint: formatHostPort(result.endpoint) } : { reason: result.reason }) });
     this.driver.handle(name, { type: 'punch-result', punchId, ...result });
   }
