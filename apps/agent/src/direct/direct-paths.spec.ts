@@ -155,6 +155,8 @@ describe('DirectPaths (the agent side of the path machines)', () => {
     assert.equal(pb.kind, 'direct', pb.reason);
     assert.match(pa.reason, /^direct: handshake and traffic proven over 198\.18\.2\.1:51822 .*simultaneous punch/);
     assert.deepEqual(a.exchanges, [], 'no candidate exchange needed when the reports allow a punch');
+    assert.deepEqual(a.paths!.counters.punches.direct, { won: 1, failed: 0 });
+    assert.equal(a.paths!.counters.failovers, 0);
     a.paths!.close();
     b.paths!.close();
   });
