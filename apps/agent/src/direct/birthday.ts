@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bindingRequest, decodeProbe, newTransactionId, openDgramPort, readBindingResult, stunTransaction, type TransportAddress, type UdpPort } from '@wirekube/nat';
+import { bindingRequest, decodeProbe, executePunch, newTransactionId, openDgramPort, readBindingResult, stunTransaction, type BirthdayPlan, type TransportAddress, type UdpPort } from '@wirekube/nat';
 import type { HostPort } from '@wirekube/planner';
 import type { Clock, Logger, Rng } from '@wirekube/util';
 
@@ -65,5 +65,30 @@ export class WgBridge {
   async close(): Promise<void> {
     for (const off of this.offs) off();
     await Promise.all([this.loop.close(), this.punched.close()]);
+  }
+}
+
+/**
+ * Runs one side of a birthday attack at the common start: the symmetric side (`many-sockets`)
+ * sprays from many sockets at the cone side's punch socket, the cone side (`many-ports`) sprays
+ * predicted ports from `socket`, both bounded in rate and time by the plan. The winning socket is
+ * bridged to WireGuard ({@link WgBridge}); on failure every socket is closed and the reason says why.
+ */
+export async function runBirthday(o: { plan: BirthdayPlan; token: Buffer; socket?: UdpPort; startAtMs: number; wgPort: number; clock: Clock; logger: Logger }): Promise<{ bridge: WgBridge; remote: string; sent: number; ms: number } | { reason: string }> {
+  if (o.plan.role === 'many-ports' && !o.socket) return { reason: 'birthday attack: this side has no punch socket for the punch' };
+  // The many-sockets side sprays only from the sockets `open` makes; executePunch still takes a punch socket.
+  const port = o.socket ?? (await openDgramPort());
+  try {
+    const win = await executePunch(o.plan, { port, open: () => openDgramPort(), token: o.token, clock: o.clock, startAtMs: o.startAtMs });
+    if (!o.socket) void port.close();
+    if (!win) {
+      void port.close();
+      return { reason: `birthday attack: no probe got through in ${o.plan.durationMs} ms (${o.plan.role}, p≈${o.plan.successProbability.toFixed(2)})` };
+    }
+    const bridge = await WgBridge.open({ punched: win.port, remote: win.remote, wgPort: o.wgPort, logger: o.logger });
+    return { bridge, remote: `${win.remote.ip}:${win.remote.port}`, sent: win.sent, ms: Math.round(win.elapsedMs) };
+  } catch (err) {
+    void port.close();
+    return { reason: `birthday attack failed: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

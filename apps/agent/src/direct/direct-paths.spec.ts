@@ -6,7 +6,8 @@ import { nullLogger, seededRng } from '@wirekube/util';
 import { FakeClock } from '@wirekube/util/testing';
 import { generatePrivateKey, publicKeyOf, type PeerStats, type WgKey } from '@wirekube/wg';
 import type { PunchMode, RelayPort } from '../relay-link';
-import { DirectPaths, type LocalFacts } from './direct-paths';
+import { DirectPaths } from './direct-paths';
+import type { LocalFacts } from './direct-types';
 
 // Two agents' DirectPaths wired together: a relay that carries punch messages between them, and a
 // network model in which a side receives WireGuard packets from the other once the other points its

@@ -1,54 +1,15 @@
-import { executePunch, openDgramPort, type PunchSide, type TransportAddress, type UdpPort } from '@wirekube/nat';
+import type { BirthdayPlan, PunchSide, TransportAddress, UdpPort } from '@wirekube/nat';
 import { decidePair, formatHostPort, parseHostPort, PathDriver, punchSideOfPeer, type HostPort, type MeshConfig, type MeshPeer, type PathAction, type PathState, type PathTuning, type PeerPathState } from '@wirekube/planner';
-import { PortAllocation, type NatReport, type PunchAnswer } from '@wirekube/proto';
+import type { PunchAnswer } from '@wirekube/proto';
 import { errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { WgKey, type PeerStats } from '@wirekube/wg';
 import type { IncomingPunch } from '@wirekube/relay-client';
 import type { RelayPort } from '../relay-link';
 import { localPunchSide, remotePunchSide, toWireCandidates, wireNatReport } from './candidates';
-import { birthdayToken, openPunchSocket, WgBridge } from './birthday';
+import { birthdayToken, runBirthday, type WgBridge } from './birthday';
+import { DEFAULT_PUNCH_TUNING, samePath, type LocalFacts, type PathDevice, type PunchTuning } from './direct-types';
+import { punchCandidates } from './punch-candidates';
 import { punchWithWireGuard } from './wg-punch';
-
-/** True when two published paths would plan and report the same (kind, endpoint, reason). */
-export function samePath(a: PathState | undefined, b: PathState | undefined): boolean {
-  if (!a || !b) return a === b;
-  if (a.kind !== b.kind || a.reason !== b.reason) return false;
-  if (a.kind === 'down' || b.kind === 'down') return true;
-  return a.endpoint.host === b.endpoint.host && a.endpoint.port === b.endpoint.port;
-}
-
-/** How punches are executed with the WireGuard port (see `punchWithWireGuard`). */
-export interface PunchTuning {
-  windowMs: number;
-  minPerTargetMs: number;
-  pollMs: number;
-  maxTargets: number;
-}
-
-/**
- * Defaults of {@link PunchTuning}: a 3 s punch on both sides; each target gets at least 150 ms (a
- * few round trips plus a counter read), so up to 20 (host, reflexive, predicted) fit.
- */
-export const DEFAULT_PUNCH_TUNING: PunchTuning = { windowMs: 3000, minPerTargetMs: 150, pollMs: 50, maxTargets: 20 };
-
-/** What this node knows about itself for the pair matrix and punch messages. */
-export interface LocalFacts {
-  /** The stun-probe's NAT report, once there is one. */
-  report?: NatReport;
-  /** The WireGuard port's published reflexive endpoint (see `reconcileWgEndpoint`). */
-  wgEndpoint?: HostPort;
-  /** This node's underlay addresses (host candidates) and their subnets (`10.0.1.2/24`). */
-  hostIps: readonly string[];
-  localSubnets: readonly string[];
-  /** This node's own birthday-attack annotation, if set. */
-  birthday?: boolean;
-}
-
-/** The WireGuard device as the paths use it. */
-export interface PathDevice {
-  stats(): Promise<PeerStats[]>;
-  pointPeer(key: WgKey, endpoint: string): Promise<void>;
-}
 
 /** Options of {@link DirectPaths}. */
 export interface DirectPathsOptions {
@@ -314,7 +275,7 @@ export class DirectPaths {
     const name = entry.peer.name;
     try {
       if (!this.o.relay) throw new Error('no relay control channel to coordinate through');
-      const candidates = await this.offerCandidates(entry, punchId, mode);
+      const candidates = await this.candidatesFor(entry, punchId, mode);
       this.o.relay.requestPunch(entry.key.bytes(), { punchId, candidates, ...(this.local.report && { nat: wireNatReport(this.local.report, this.local.wgEndpoint) }), mode });
       this.o.logger.info('asked the peer to punch', { peer: name, punchId, mode, candidates: candidates.length });
     } catch (err) {
@@ -323,39 +284,12 @@ export class DirectPaths {
     }
   }
 
-  /**
-   * The candidates this side sends for a punch. The cone side of a birthday attack sprays from a
-   * punch socket of its own (WireGuard's port is WireGuard's): its mapping is the one candidate.
-   */
-  private async offerCandidates(entry: Peer, punchId: string, mode: 'direct' | 'birthday') {
-    const plan = this.pairOf(entry).plan;
-    if (mode === 'birthday' && plan.kind === 'birthday' && plan.role === 'many-ports') {
-      this.dropPunchSocket(entry);
-      const s = await openPunchSocket(this.mesh?.stunServers ?? [], this.o.clock, this.o.rng);
-      entry.punchSocket = { id: punchId, ...s };
-      return toWireCandidates([{ kind: 'server-reflexive', address: s.mapped, priority: 500 }]);
-    }
-    return toWireCandidates((await this.freshSide()).candidates);
-  }
-
-  /**
-   * This node's side with a fresh allocation sample behind a sequential symmetric NAT: every new
-   * flow since the NAT report took the next port, so the report's ports are stale by punch time.
-   * A STUN binding from a new socket just before the punch shows the newest port; WireGuard's
-   * flow to the peer, opened at the start, gets one of the next ones, which the candidates predict.
-   */
-  private async freshSide(): Promise<PunchSide> {
-    const report = this.local.report;
-    if (!report || report.allocation !== PortAllocation.PORT_ALLOCATION_SEQUENTIAL || this.local.wgEndpoint) return this.localSide();
-    try {
-      const probe = await openPunchSocket(this.mesh?.stunServers ?? [], this.o.clock, this.o.rng);
-      void probe.port.close();
-      const mesh = this.mesh;
-      return localPunchSide({ report: { ...report, mapped: { ip: probe.mapped.ip, port: probe.mapped.port } }, hostIps: this.local.hostIps, listenPort: mesh?.listenPort ?? 0 });
-    } catch (err) {
-      this.o.logger.debug('no fresh allocation sample; predicting from the NAT report', { err: errorMessage(err) });
-      return this.localSide();
-    }
+  /** The candidates for a punch; keeps the birthday punch socket the cone side sprays from. */
+  private async candidatesFor(entry: Peer, punchId: string, mode: 'direct' | 'birthday') {
+    this.dropPunchSocket(entry);
+    const c = await punchCandidates({ mode, plan: this.pairOf(entry).plan, local: this.local, mesh: this.mesh!, clock: this.o.clock, rng: this.o.rng, logger: this.o.logger });
+    if (c.socket) entry.punchSocket = { id: punchId, ...c.socket };
+    return c.candidates;
   }
 
   private dropPunchSocket(entry: Peer): void {
@@ -400,7 +334,7 @@ export class DirectPaths {
     const mode = offer.offer.mode === 'birthday' ? 'birthday' : 'direct';
     let candidates;
     try {
-      candidates = accept ? await this.offerCandidates(entry, punchId, mode) : toWireCandidates(this.localSide().candidates);
+      candidates = accept ? await this.candidatesFor(entry, punchId, mode) : toWireCandidates(this.localSide().candidates);
     } catch (err) {
       offer.answer({ accept: false, candidates: [], reason: `cannot take part: ${errorMessage(err)}` });
       this.driver.handle(name, { type: 'punch-result', punchId, reason: `punch not started: ${errorMessage(err)}` });
@@ -438,41 +372,23 @@ export class DirectPaths {
    * time by the plan. The winning socket is bridged to WireGuard ({@link WgBridge}), and the
    * bridge's loopback endpoint is what the path machine verifies and publishes.
    */
-  private async executeBirthday(entry: Peer, punchId: string, startAtMs: number, plan: Extract<ReturnType<DirectPaths['pairOf']>['plan'], { kind: 'birthday' }>): Promise<void> {
+  private async executeBirthday(entry: Peer, punchId: string, startAtMs: number, plan: BirthdayPlan): Promise<void> {
     const name = entry.peer.name;
-    const socket = entry.punchSocket?.id === punchId ? entry.punchSocket : undefined;
+    const socket = entry.punchSocket?.id === punchId ? entry.punchSocket.port : undefined;
     delete entry.punchSocket;
-    if (plan.role === 'many-ports' && !socket) {
-      this.driver.handle(name, { type: 'punch-result', punchId, reason: 'birthday attack: this side has no punch socket for the punch' });
-      return;
-    }
     this.punching.set(name, punchId);
-    const alive = () => !this.closed && this.punching.get(name) === punchId && this.peers.get(name) === entry;
-    let result: { endpoint: HostPort } | { reason: string };
-    try {
-      const token = birthdayToken(punchId, entry.key.toBase64(), this.o.publicKey);
-      // The many-sockets side sprays only from the sockets `open` makes; executePunch still takes a punch socket.
-      const port = socket?.port ?? (await openDgramPort());
-      const win = await executePunch(plan, { port, open: () => openDgramPort(), token, clock: this.o.clock, startAtMs });
-      if (!socket) void port.close();
-      if (!win) {
-        if (socket) void socket.port.close();
-        result = { reason: `birthday attack: no probe got through in ${plan.durationMs} ms (${plan.role}, p≈${plan.successProbability.toFixed(2)})` };
-      } else {
-        this.closeBridge(entry);
-        entry.bridge = await WgBridge.open({ punched: win.port, remote: win.remote, wgPort: this.mesh?.listenPort ?? 0, logger: this.o.logger });
-        this.o.logger.info('birthday attack won; WireGuard bridged through the punched socket', { peer: name, remote: `${win.remote.ip}:${win.remote.port}`, probes: win.sent, ms: Math.round(win.elapsedMs), bridge: formatHostPort(entry.bridge.endpoint) });
-        result = { endpoint: entry.bridge.endpoint };
-      }
-    } catch (err) {
-      if (socket) void socket.port.close();
-      result = { reason: `birthday attack failed: ${errorMessage(err)}` };
+    const outcome = await runBirthday({ plan, token: birthdayToken(punchId, entry.key.toBase64(), this.o.publicKey), ...(socket && { socket }), startAtMs, wgPort: this.mesh?.listenPort ?? 0, clock: this.o.clock, logger: this.o.logger });
+    if ('bridge' in outcome) {
+      this.closeBridge(entry);
+      entry.bridge = outcome.bridge;
+      this.o.logger.info('birthday attack won; WireGuard bridged through the punched socket', { peer: name, remote: outcome.remote, probes: outcome.sent, ms: outcome.ms, bridge: formatHostPort(outcome.bridge.endpoint) });
     }
-    if (!alive()) {
+    if (this.closed || this.punching.get(name) !== punchId || this.peers.get(name) !== entry) {
       this.closeBridge(entry);
       return;
     }
     this.punching.delete(name);
+    const result = 'bridge' in outcome ? { endpoint: outcome.bridge.endpoint } : outcome;
     this.counters.punches.birthday['endpoint' in result ? 'won' : 'failed']++;
     this.driver.handle(name, { type: 'punch-result', punchId, ...result });
   }
