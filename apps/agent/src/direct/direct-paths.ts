@@ -140,6 +140,14 @@ export class DirectPaths {
     }
   }
 
+  /**
+   * Whether some peer is on (or proving) a direct path: only then do counters need reading at the
+   * fast rate (silence detection, roaming while verifying). Relayed peers need them rarely.
+   */
+  needsFastSamples(): boolean {
+    return this.driver.names().some((n) => ['verifying', 'direct', 'suspect'].includes(this.driver.state(n)?.phase ?? 'down'));
+  }
+
   /** A probe reply arrived from mesh address `ip`. */
   probeReply(ip: string, seq: number): void {
     const name = this.byMeshIp.get(ip);
