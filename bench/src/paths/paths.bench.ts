@@ -32,6 +32,10 @@ interface RunFigures {
   toDirectMs?: number;
   /** From the later "agent running" log line (agent bundle loaded, device adopted, API synced). */
   runningToDirectMs?: number;
+  /** Of that: until both agents had their first NAT report (punching waits for it). */
+  runningToReportsMs?: number;
+  /** Of that: from the first punch request to both ends listing direct (punch + proof). */
+  punchToDirectMs?: number;
   upgradeLost: (number | undefined)[];
   outageOneWayMs?: number;
   outageTwoWayMs?: number;
@@ -83,7 +87,12 @@ async function oneRun(agentBin: string): Promise<RunFigures> {
       return fig;
     }
     fig.toDirectMs = direct - t0;
-    fig.runningToDirectMs = direct - Math.max(...(await running));
+    const lastRunning = Math.max(...(await running));
+    fig.runningToDirectMs = direct - lastRunning;
+    const reports = nodes.map((n) => logTime(n.agent.output, /"msg":"NAT report received"/));
+    const punch = Math.min(...nodes.map((n) => logTime(n.agent.output, /"msg":"asked the peer to punch"/) ?? Infinity));
+    if (reports.every((t) => t !== undefined)) fig.runningToReportsMs = Math.max(...(reports as number[])) - lastRunning;
+    if (Number.isFinite(punch)) fig.punchToDirectMs = direct - punch;
     if (fig.toDirectMs > 5000) {
       // Over the target: keep what each agent said about the punch, to say why.
       for (const n of nodes) fig.notes.push(...n.agent.output.filter((l) => /punch|path changed/.test(l)).slice(0, 12).map((l) => `${n.name}: ${l.slice(4, 320)}`));
@@ -127,6 +136,13 @@ async function oneRun(agentBin: string): Promise<RunFigures> {
   }
 }
 
+/** The agent-side time of the first JSON log line matching `re`. */
+function logTime(lines: readonly string[], re: RegExp): number | undefined {
+  const line = lines.find((l) => re.test(l));
+  const m = line && /"time":"([^"]+)"/.exec(line);
+  return m ? Date.parse(m[1]!) : undefined;
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -136,6 +152,8 @@ function report(runs: RunFigures[], load: string): string {
   const lines: [string, (r: RunFigures) => (number | undefined)[], (v: number) => string, string][] = [
     ['time to direct, cone↔cone (from spawn)', (r) => [r.toDirectMs], (v) => `${(v / 1000).toFixed(2)} s`, '≤ 5 s'],
     ['  of which after "agent running"', (r) => [r.runningToDirectMs], (v) => `${(v / 1000).toFixed(2)} s`, ''],
+    ['    running → both NAT reports', (r) => [r.runningToReportsMs], (v) => `${(v / 1000).toFixed(2)} s`, ''],
+    ['    punch request → both direct', (r) => [r.punchToDirectMs], (v) => `${(v / 1000).toFixed(2)} s`, ''],
     ['outage, one-way blackhole (10 pps)', (r) => [r.outageOneWayMs], (v) => `${(v / 1000).toFixed(1)} s`, '≤ 3 s'],
     ['outage, two-way blackhole (10 pps)', (r) => [r.outageTwoWayMs], (v) => `${(v / 1000).toFixed(1)} s`, '≤ 3 s'],
     ['lost upgrading relay→direct (10 pps)', (r) => r.upgradeLost, (v) => `${v}`, '0–2'],
