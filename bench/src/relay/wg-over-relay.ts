@@ -1,10 +1,31 @@
 import { resolve } from 'node:path';
+import { build } from 'esbuild';
 import { Lab, startWireguard, type LabHost, type LabProcess, type LabWireguard } from '@wirekube/lab';
 import { formatProfile, startProfile, type IntervalProfile } from './lab-profile';
+import { bundleRelay } from './relay-process';
 
 const ROOT = resolve(__dirname, '../../..');
-const TSX_ENV = { TSX_TSCONFIG_PATH: resolve(ROOT, 'bench/tsconfig.json'), OTEL_TRACES_EXPORTER: 'none' };
-const RELAY_TOOL = resolve(ROOT, 'e2e/src/suites/relay/relay-tool.ts');
+const ENV = { OTEL_TRACES_EXPORTER: 'none' };
+const RELAY_TOOL_BUNDLE = resolve(ROOT, 'bench/dist/relay-tool.js');
+
+/**
+ * Bundles the lab proxy tool like tools/bundle.mjs bundles the apps (libs inlined, packages
+ * external), so the proxies run the code the agent ships: through tsx, esbuild's keepNames wraps
+ * every closure in a defineProperty call, which showed up per datagram in profiles.
+ */
+async function bundleRelayTool(): Promise<void> {
+  await build({
+    entryPoints: [resolve(ROOT, 'e2e/src/suites/relay/relay-tool.ts')],
+    outfile: RELAY_TOOL_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    tsconfig: resolve(ROOT, 'tsconfig.base.json'),
+    plugins: [{ name: 'external-packages', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@wirekube/') ? undefined : { path: a.path, external: true })) }],
+    logLevel: 'warning',
+  });
+}
 
 /** One iperf3 run through the tunnel. */
 export interface IperfRun {
@@ -28,26 +49,28 @@ export interface WgComparison {
  * each other directly, then at their relay proxies (only the WireGuard endpoints change). Every run
  * records per-process CPU, machine load and UDP/TCP counters of each namespace.
  */
-export async function wireguardDirectVsRelay(seconds: number, opts: { rounds?: number; iperfArgs?: string[]; nodeFlags?: string[] } = {}): Promise<WgComparison> {
-  const node = [process.execPath, ...(opts.nodeFlags ?? []), '--require', 'tsx/cjs'];
+export async function wireguardDirectVsRelay(seconds: number, opts: { rounds?: number; iperfArgs?: string[]; nodeFlags?: string[]} = {}): Promise<WgComparison> {
+  const node = [process.execPath, ...(opts.nodeFlags ?? [])];
+  bundleRelay();
+  await bundleRelayTool();
   const rounds = opts.rounds ?? 2;
   const iperfArgs = opts.iperfArgs ?? [];
   const lab = await Lab.up({ sites: [{ name: 'pa', nat: 'public', nodes: ['a'] }, { name: 'pb', nat: 'public', nodes: ['b'] }], services: ['relay'] });
   try {
     const [a, b, relayHost] = [lab.host('a'), lab.host('b'), lab.host('relay')];
     const relay = relayHost.spawn(
-      [...node, resolve(ROOT, 'apps/relay/src/main.ts'), '--data-address=0.0.0.0:3478', '--control-address=0.0.0.0:3479',
+      [...node, resolve(ROOT, 'apps/relay/dist/main.js'), '--data-address=0.0.0.0:3478', '--control-address=0.0.0.0:3479',
         `--key-file=${relayHost.dir}/relay.key`, '--metrics-address=', '--replica-id=bench-lab'],
-      { name: 'wirekube-relay', cwd: ROOT, env: TSX_ENV },
+      { name: 'wirekube-relay', cwd: ROOT, env: ENV },
     );
     await relay.waitForOutput(/relay serving/, 30_000);
     const [wa, wb] = await Promise.all([startWireguard(a, { address: '10.99.0.1/24' }), startWireguard(b, { address: '10.99.0.2/24' })]);
     // Each proxy's endpoint is where its own node's WireGuard sends the other node's datagrams.
     const proxy = async (h: LabHost, w: LabWireguard, peer: string) => {
-      const p = h.spawn([...node, RELAY_TOOL, 'proxy', relayHost.addr, '3479', '3478', w.keys.privateKey, String(w.listenPort), peer], {
+      const p = h.spawn([...node, RELAY_TOOL_BUNDLE, 'proxy', relayHost.addr, '3479', '3478', w.keys.privateKey, String(w.listenPort), peer], {
         name: 'relay-proxy',
         cwd: ROOT,
-        env: TSX_ENV,
+        env: ENV,
       });
       const m = await p.waitForOutput(/endpoint \S+ (\S+)/, 30_000);
       await p.waitForOutput(/present /, 30_000);
