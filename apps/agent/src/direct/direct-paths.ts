@@ -43,6 +43,11 @@ interface Peer {
   exchangeId?: string;
   /** The cone side's punch socket of a birthday attack being prepared or run, and its mapping. */
   punchSocket?: { id: string; port: UdpPort; mapped: TransportAddress };
+  /**
+   * Where the last punch found the peer. A retry aims there first: the NAT keeps that mapping for
+   * WireGuard's flow while it lives, whatever new ports a sequential allocator hands out since.
+   */
+  lastPunched?: HostPort;
   /** WireGuard's bridge through the socket that won a birthday attack, while it is the path. */
   bridge?: WgBridge;
 }
@@ -410,7 +415,9 @@ export class DirectPaths {
       this.driver.handle(name, { type: 'punch-result', punchId, reason: `the pair matrix now says ${d.mode}: ${d.reason}` });
       return;
     }
-    const targets = d.plan.targets.map((t) => ({ host: t.ip, port: t.port }));
+    const planned = d.plan.targets.map((t) => ({ host: t.ip, port: t.port }));
+    const last = entry.lastPunched;
+    const targets = last ? [last, ...planned.filter((t) => t.host !== last.host || t.port !== last.port)] : planned;
     this.punching.set(name, punchId);
     const alive = () => !this.closed && this.punching.get(name) === punchId && this.peers.get(name) === entry;
     let result: { endpoint: HostPort } | { reason: string };
@@ -438,6 +445,7 @@ export class DirectPaths {
     if (!alive()) return;
     this.punching.delete(name);
     this.counters.punches.direct['endpoint' in result ? 'won' : 'failed']++;
+    if ('endpoint' in result) entry.lastPunched = result.endpoint;
     this.o.logger.info('punch finished', { peer: name, punchId, ...('endpoint' in result ? { endpoint: formatHostPort(result.endpoint) } : { reason: result.reason }) });
     this.driver.handle(name, { type: 'punch-result', punchId, ...result });
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { useLab } from '../../lab';
-import { bundleAgent, getPeers, meshIpOf, startMeshNode, startMeshServices, type MeshNode } from '../agent/mesh-lab';
+import { bundleAgent, getPeers, meshIpOf, startMeshNode, startMeshServices, type MeshNode, type MeshServices } from '../agent/mesh-lab';
 import { GRID_EXPECTED, GRID_NODES, GRID_TOPOLOGY, formatTable, type GridExpectation } from './grid-matrix';
 import { PathWatch } from './path-watch';
 
@@ -24,6 +24,7 @@ describe('paths: the NAT grid settles every pair on its expected path', function
   let watch: PathWatch | undefined;
   let ips = new Map<string, string>();
   let settledAt = 0;
+  let services: MeshServices | undefined;
   /** Per node, when its agent logged "agent running" (its own clock line; the spawn itself can take seconds on a busy box). */
   const runningAt = new Map<string, number>();
   const changesAtSettle = new Map<string, number>();
@@ -55,8 +56,9 @@ describe('paths: the NAT grid settles every pair on its expected path', function
   });
 
   it('brings up one agent per NAT kind; every agent lists every peer with a usable path', async () => {
-    const [agentBin, services] = await Promise.all([bundleAgent(), startMeshServices(lab())]);
-    nodes = await Promise.all(GRID_NODES.map((n) => startMeshNode(lab(), services, lab().host(n), agentBin)));
+    const [agentBin, started] = await Promise.all([bundleAgent(), startMeshServices(lab())]);
+    services = started;
+    nodes = await Promise.all(GRID_NODES.map((n) => startMeshNode(lab(), started, lab().host(n), agentBin)));
     watch = new PathWatch(lab(), GRID_NODES).start();
     await Promise.all(nodes.map(async (n) => runningAt.set(n.name, Date.parse((await n.agent.waitForOutput(/"time":"([^"]+)"[^}]*"msg":"agent running"/, 60_000))[1]!))));
     const others = (n: string) => GRID_NODES.filter((m) => m !== n);
@@ -83,6 +85,13 @@ describe('paths: the NAT grid settles every pair on its expected path', function
       assert.ok(viaPub.every((e) => e.startsWith(`${wan}:`)) && viaPub[0] !== viaPub[1], `pub reaches ${x} and ${y} at distinct mappings of ${wan}: ${viaPub.join(', ')}`);
     }
     assert.match(watch.view('pub', 'dbl').now!.endpoint, /^198\.18\.7\.1:\d+$/, 'the double-NATed node is reached at the carrier NAT’s public address');
+    // The endpoint that matters: what a NATed node publishes is the mapping of its WireGuard port
+    // itself — exactly where the public node's WireGuard sees its packets come from — including the
+    // remapped one of two nodes behind one NAT on the same listen port. Nodes behind a
+    // per-destination NAT or without UDP publish nothing.
+    const published = new Map((await getPeers(services!)).map((p) => [p.metadata.name, p.spec.endpoint]));
+    for (const n of ['fc1', 'fc2', 'pr1', 'pr2', 'dbl']) assert.equal(published.get(n), watch.view('pub', n).now!.endpoint, `${n} publishes the mapping pub sees`);
+    for (const n of ['sym', 'seq', 'blk']) assert.equal(published.get(n), undefined, `${n} publishes no endpoint`);
     for (const e of GRID_EXPECTED) for (const [k, v] of [[`${e.a}>${e.b}`, watch.view(e.a, e.b)], [`${e.b}>${e.a}`, watch.view(e.b, e.a)]] as const) changesAtSettle.set(k, v.changes);
   });
 
