@@ -317,6 +317,25 @@ describe('path machine', () => {
     assert.equal(clock.pending, 0);
   });
 
+  it('as the responder, asks for a punch itself when the peer keeps sending to it directly while this side is relayed', async () => {
+    const clock = new FakeClock();
+    const actions: PathAction[] = [];
+    const driver = new PathDriver({ clock, rng: seededRng(1), onChange: (_p, a) => actions.push(...a) });
+    driver.add('a', { initiator: false, pair: CONE });
+    driver.handle('a', { type: 'relay', present: true, endpoint: RELAY });
+    driver.handle('a', { type: 'sample', endpoint: RELAY, lastHandshakeMs: clock.now(), rxBytes: 100, txBytes: 100 });
+    await clock.advance(250);
+    // A roam without new bytes is undone as before.
+    driver.handle('a', { type: 'sample', endpoint: DIRECT, lastHandshakeMs: clock.now(), rxBytes: 100, txBytes: 200 });
+    assert.deepEqual(actions.at(-1), { type: 'set-endpoint', endpoint: RELAY, reason: 'WireGuard roamed to 203.0.113.2:51822; the path is the relay until a direct one is proven' });
+    // New bytes from the peer's public address: its side is direct, ours is not.
+    await clock.advance(250);
+    driver.handle('a', { type: 'sample', endpoint: DIRECT, lastHandshakeMs: clock.now(), rxBytes: 400, txBytes: 300 });
+    assert.deepEqual(actions.at(-1), { type: 'request-punch', punchId: 'r1', mode: 'direct' });
+    assert.equal(driver.state('a')!.phase, 'punching');
+    driver.close();
+  });
+
   it('is down without a relay when relay.mode=never, and reports the missing piece', () => {
     const clock = new FakeClock();
     const driver = new PathDriver({ clock, rng: seededRng(1), onChange: () => {} });

@@ -32,6 +32,8 @@ import { formatHostPort } from '../domain-host-port';
 import { backToRelay, becomeSuspect, clearProbes, enter, mayGoDirect, relayReason, relayUsable, same, sendProbe, settleRelay, useDirect, type Draft } from './path-edits';
 import type { PairMode, PathAction, PathEvent, PathStep, PathTuning, PeerPathState } from './path-types';
 
+const isLoopbackHost = (host: string) => host.startsWith('127.') || host === '::1';
+
 /** Probes unanswered while packets still arrive: the outbound direction is dead (≈ 2 s at 200 ms). */
 const ONE_WAY_LOST_PROBES = 10;
 
@@ -152,6 +154,14 @@ function onSample(s: Draft, ev: Extract<PathEvent, { type: 'sample' }>, t: PathT
     case 'relay':
     case 'punching':
       if (roamed && relayUsable(s) && !same(roamed, s.relay)) {
+        if (s.phase === 'relay' && !s.initiator && s.present && mayGoDirect(s) && s.rxGrewAtMs === now && now >= s.nextPunchAtMs && !isLoopbackHost(roamed.host)) {
+          // The peer sends to us directly, so its side believes the pair is direct while ours is
+          // not. The initiator will not ask again: ask for a punch from this side.
+          s.punchId = `r${++s.punchSeq}`;
+          enter(s, 'punching', now);
+          out.push({ type: 'request-punch', punchId: s.punchId, mode: s.pair.mode === 'birthday' ? 'birthday' : 'direct' });
+          return;
+        }
         out.push({ type: 'set-endpoint', endpoint: s.relay!, reason: `WireGuard roamed to ${formatHostPort(roamed)}; the path is the relay until a direct one is proven` });
       }
       return;
