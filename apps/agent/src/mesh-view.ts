@@ -15,6 +15,23 @@ export interface MeshView {
 }
 
 /**
+ * Translations by object: the informer hands out the same object until it changes, so a reconcile
+ * translates only what changed since the last one (re-parsing every key and CIDR of 1000 peers on
+ * each reconcile was a measurable share of its CPU, see docs/scale.md).
+ */
+const translated = new WeakMap<WireKubePeer, { parts: readonly unknown[]; t: ReturnType<typeof peerFromObject> }>();
+
+function translatePeer(obj: WireKubePeer): ReturnType<typeof peerFromObject> {
+  // The parts translation reads, by reference: an object edited in place (tests do) is re-translated.
+  const parts = [obj.metadata, obj.metadata?.deletionTimestamp, obj.spec, obj.status];
+  const hit = translated.get(obj);
+  if (hit && hit.parts.every((p, i) => p === parts[i])) return hit.t;
+  const t = peerFromObject(obj);
+  translated.set(obj, { parts, t });
+  return t;
+}
+
+/**
  * Translates the watched objects. One invalid WireKubePeer is left out (and named in `invalid`)
  * without affecting any other; an invalid mesh falls back to `lastGood`, so a bad edit never tears
  * down a working mesh. Pure.
@@ -23,7 +40,7 @@ export function translateMesh(meshObj: WireKubeMesh | undefined, peerObjs: reado
   const peers: MeshPeer[] = [];
   const invalid = new Map<string, { reason: string; message: string }>();
   for (const obj of peerObjs) {
-    const t = peerFromObject(obj);
+    const t = translatePeer(obj);
     if (t.ok) peers.push(t.value);
     else invalid.set(obj.metadata?.name ?? '', { reason: t.reason, message: t.message });
   }

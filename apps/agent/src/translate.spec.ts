@@ -43,6 +43,19 @@ describe('translation of WireKube objects', () => {
     assert.deepEqual([...view.invalid.keys()].sort(), ['x', 'y', 'z']);
   });
 
+  it('translates an unchanged object once, and again once its status or spec is replaced', () => {
+    const { pub } = keyPair();
+    const obj = peerObject('b', pub.toBase64(), ['10.20.0.0/24']);
+    const first = translateMesh(meshObject(), [obj], undefined).peers[0];
+    assert.equal(translateMesh(meshObject(), [obj], undefined).peers[0], first, 'the cached translation');
+    obj.status = { natType: 'symmetric' };
+    const second = translateMesh(meshObject(), [obj], undefined).peers[0];
+    assert.notEqual(second, first);
+    assert.equal(second?.natType, 'symmetric');
+    obj.spec = { ...obj.spec, allowedIPs: ['10.21.0.0/24'] };
+    assert.deepEqual(translateMesh(meshObject(), [obj], undefined).peers[0]?.allowedIps, ['10.21.0.0/24']);
+  });
+
   it('keeps the last good mesh when the object turns invalid or disappears', () => {
     const good = meshFromObject(meshObject());
     assert.ok(good.ok);

@@ -30,11 +30,3 @@ void main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
-if (process.env.SCALE_DEBUG) {
-  let last = Date.now();
-  setInterval(() => {
-    const now = Date.now();
-    process.stderr.write(`sample lag ${now - last - 1000} ms cpu ${JSON.stringify(process.cpuUsage())}\n`);
-    last = now;
-  }, 1000);
-}

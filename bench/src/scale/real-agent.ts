@@ -120,6 +120,8 @@ export async function startRealAgent(url: string, name: string, onAdded: (key: s
   const backend = new RecordingBackend(onAdded);
   const host = new FakeHost();
   const priv = generatePrivateKey();
+  // Each node its own public address (the same mapped address on two nodes would be a lab error).
+  const mappedIp = `198.18.${3 + (publicKeyOf(priv).bytes()[0]! >> 6)}.${1 + (publicKeyOf(priv).bytes()[1]! % 250)}`;
   const agent = new Agent({
     nodeName: name,
     meshName: 'default',
@@ -140,7 +142,7 @@ export async function startRealAgent(url: string, name: string, onAdded: (key: s
         portPreserved: true,
         allocation: PortAllocation.PORT_ALLOCATION_PRESERVING,
         allocationDelta: 0,
-        mapped: { ip: '198.18.3.1', port: 51822 },
+        mapped: { ip: mappedIp, port: 51822 },
         local: { ip: '10.3.0.10', port: 51822 },
         method: 'stun',
         probedAtMs: 0,

@@ -126,7 +126,7 @@ async function runSize(n: number, probeBundle: string): Promise<ScaleRow> {
       return (await m).agents;
     };
     log(n, 'real agents started');
-    await until('every real agent to hold every peer', 600_000, async () => { const c = await counts(); log(n, JSON.stringify(c)); return c.every((a) => a.devicePeers >= n - 1); }, 500);
+    await until('every real agent to hold every peer', 600_000, async () => (await counts()).every((a) => a.devicePeers >= n - 1), 500);
     log(n, `real agents converged ${((Date.now() - t0) / 1000).toFixed(0)} s after start`);
     const seen: SeenMessage[] = [];
     sample.on('message', (m: SeenMessage) => m.type === 'seen' && seen.push(m));

@@ -68,6 +68,15 @@ describe('planNode', () => {
     ]);
   });
 
+  it('plans the same the second time (parsed prefixes are shared across plans) and routes a prefix two peers claim once', () => {
+    const first = renderPlan(planNode(snapshot()));
+    assert.deepEqual(renderPlan(planNode(snapshot())), first);
+    // node-c claims node-b's prefix too: claimed AllowedIPs are refused, so it is routed (once) to node-b.
+    const dup = planNode(snapshot({ peers: [...snapshot().peers.slice(0, 2), peer('node-c', ['100.96.0.3/32', '10.20.0.0/16']), snapshot().peers[3]!] }));
+    assert.equal(dup.routes.filter((r) => r.cidr === '10.20.0.0/16').length, 1);
+    assert.equal(dup.routes.filter((r) => r.type === 'throw' && r.cidr === '10.20.5.0/24').length, 1);
+  });
+
   it('is the same plan whatever order the peers arrive in', () => {
     const base = renderPlan(planNode(snapshot()));
     const rng = seededRng(3);

@@ -127,16 +127,17 @@ export function planNode(s: NodeSnapshot): NodePlan {
 
   const ownCidrs = (self?.allowedIps ?? []).map(mustCidr);
   const routes = new Map<string, PlannedRoute>();
+  const routed: Cidr[] = [];
   for (const peer of peers) {
     const path = s.paths.get(peer.node);
     if (!path || path.kind === 'down') continue;
     for (const text of peer.allowedIps) {
       const c = mustCidr(text);
       if (excludes.some((e) => containsCidr(e, c)) || ownCidrs.some((o) => containsCidr(o, c))) continue;
+      if (!routes.has(text)) routed.push(c);
       routes.set(text, { type: 'unicast', cidr: text, table: ROUTE_TABLE, dev: s.mesh.interfaceName, src: s.meshIp, metric: ROUTE_METRIC });
     }
   }
-  const routed = [...routes.values()].map((r) => mustCidr(r.cidr));
   const throwsFor = (c: Cidr) => routed.some((r) => cidrsOverlap(r, c));
   for (const e of excludes) {
     if (throwsFor(e)) routes.set(`throw:${formatCidr(e)}`, { type: 'throw', cidr: formatCidr(e), table: ROUTE_TABLE, metric: ROUTE_METRIC });
@@ -156,9 +157,21 @@ export function hostCidr(ip: string): string {
   return `${ip}/${p.value.family === 4 ? 32 : 128}`;
 }
 
+/**
+ * Parsed CIDRs by text, shared across plans: an agent re-plans every peer on each reconcile, and
+ * parsing thousands of prefixes each time was a measurable part of a 1000-peer reconcile (see
+ * docs/scale.md). Entries are frozen; the memo is dropped whole when it outgrows its bound.
+ */
+const cidrMemo = new Map<string, Cidr>();
+const CIDR_MEMO_MAX = 65_536;
+
 function mustCidr(text: string): Cidr {
+  const hit = cidrMemo.get(text);
+  if (hit) return hit;
   const r = parseCidr(text);
   if (!r.ok) throw new Error(`planner received an unvalidated CIDR: ${r.reason}`);
+  if (cidrMemo.size >= CIDR_MEMO_MAX) cidrMemo.clear();
+  cidrMemo.set(text, Object.freeze(r.value));
   return r.value;
 }
 
