@@ -392,6 +392,7 @@ export class Agent {
       hostIps: (this.d.localAddresses?.(mesh) ?? []).map((a) => a.ip),
       ...(this.state.nat && { nat: { facts: this.state.nat, atMs: this.natAtMs } }),
       ...(this.preBind && { preBind: this.preBind }),
+      nodeName: this.d.nodeName,
       others,
       observations: observationsOf(this.d.api.peers(), this.d.nodeName),
     });

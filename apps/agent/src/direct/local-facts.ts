@@ -76,6 +76,8 @@ export function wgEndpointOf(o: {
   hostIps: readonly string[];
   nat?: { facts: NatFacts; atMs: number };
   preBind?: { facts: NatFacts; atMs: number };
+  /** This node's name: of two nodes inferring the same endpoint, the one that sorts first keeps it. */
+  nodeName: string;
   others: readonly MeshPeer[];
   observations: readonly EndpointObservation[];
 }): WgEndpointDecision {
@@ -88,6 +90,8 @@ export function wgEndpointOf(o: {
     networkChangedAtMs: o.startedAtMs,
     observations: o.observations,
     observationMaxAgeMs: OBSERVATION_MAX_AGE_MS,
-    othersPublished: o.others.flatMap((p): HostPort[] => (p.endpoint ? [p.endpoint] : [])),
+    // Only earlier-named nodes' claims count: two nodes that see each other's identical claim would
+    // otherwise both withdraw, both claim again, and rewrite their specs forever.
+    othersPublished: o.others.flatMap((p): HostPort[] => (p.endpoint && p.name < o.nodeName ? [p.endpoint] : [])),
   });
 }
