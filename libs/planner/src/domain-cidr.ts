@@ -92,16 +92,20 @@ function mask(family: IpFamily, prefix: number): bigint {
   return all ^ ((1n << BigInt(width - prefix)) - 1n);
 }
 
+// Leading zeros are refused: "010" is octal to some parsers and decimal to others.
+const IPV4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+
+/** Dotted quad → 32-bit value: one regex and plain numbers (the planner's hottest parse at 1000 peers). */
 function parseIpv4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    // Leading zeros are refused: "010" is octal to some parsers and decimal to others.
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    v = (v << 8n) | BigInt(p);
+  const m = IPV4.exec(text);
+  if (!m) return undefined;
+  let v = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return undefined;
+    v = v * 256 + octet;
   }
-  return v;
+  return BigInt(v);
 }
 
 function parseIpv6(text: string): bigint | undefined {
