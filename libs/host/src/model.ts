@@ -85,7 +85,19 @@ export function routeKey(r: RouteSpec): string {
   const m = effectiveMetric(r);
   const metric = m !== defaultMetric(r.dst) ? ` metric ${m}` : '';
   if (r.type === 'throw') return `throw ${canonicalCidr(r.dst)}${metric}`;
-  return `${canonicalCidr(r.dst)} dev ${r.dev ?? '-'}${r.src ? ` src ${formatIp(parseCidr(r.src).addr)}` : ''}${metric}`;
+  return `${canonicalCidr(r.dst)} dev ${r.dev ?? '-'}${r.src ? ` src ${canonicalSrc(r.src)}` : ''}${metric}`;
+}
+
+/** Every mesh route carries the same source address: canonicalize each distinct one once (bounded memo). */
+const srcMemo = new Map<string, string>();
+function canonicalSrc(src: string): string {
+  let out = srcMemo.get(src);
+  if (out === undefined) {
+    out = formatIp(parseCidr(src).addr);
+    if (srcMemo.size >= 256) srcMemo.clear();
+    srcMemo.set(src, out);
+  }
+  return out;
 }
 
 /** The address family of a rule. */

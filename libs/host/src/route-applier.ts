@@ -35,10 +35,11 @@ export class RouteApplier {
     const report: ApplyReport = { added: [], removed: [], failed: [] };
     const want = new Map(desired.map((r) => [routeKey(r), { ...r, dst: canonicalCidr(r.dst) }]));
     const live = await this.port.listRoutes(this.table);
-    const liveKeys = new Set(live.map(routeKey));
-    for (const r of live) {
-      if (r.proto !== WIREKUBE_PROTO || want.has(routeKey(r))) continue;
-      await this.attempt(report, 'removed', routeKey(r), () => this.port.delRoute(r));
+    const liveKeyed = live.map((r) => [routeKey(r), r] as const);
+    const liveKeys = new Set(liveKeyed.map(([k]) => k));
+    for (const [key, r] of liveKeyed) {
+      if (r.proto !== WIREKUBE_PROTO || want.has(key)) continue;
+      await this.attempt(report, 'removed', key, () => this.port.delRoute(r));
     }
     for (const [key, r] of want) {
       if (liveKeys.has(key)) continue;
