@@ -30,6 +30,10 @@ const docs = readdirSync(DOCS).filter((f) => f.endsWith('.md')).map((f) => ({ na
 
 /** Flags of other tools the docs show in commands (kubectl, helm, aws, podman, Cilium). */
 const EXTERNAL_FLAGS = new Set(['--install', '--type', '--for', '--version', '--namespace', '--query', '--name', '--network-interface-id', '--no-source-dest-check', '--route-table-id', '--destination-cidr-block', '--random-fully']);
+/** Node's V8 options that scale.md measured. */
+const NODE_FLAGS = new Set(['--max-semi-space-size', '--optimize-for-size']);
+/** Options of the scale benchmark (bench/src/scale/run.ts), which scale.md documents; checked against its source below. */
+const SCALE_BENCH_FLAGS = ['--sizes', '--steady', '--churn'];
 
 function wireKubeFlags(): Set<string> {
   const names = new Set<string>(['--help']);
@@ -113,8 +117,10 @@ describe('user docs describe only what exists', () => {
 
   it('every --flag is a flag of a WireKube program or of a named external tool', () => {
     const known = wireKubeFlags();
-    const unknown = docs.flatMap((d) => [...d.text.matchAll(/(?<![\w-])--[a-z][a-z-]*[a-z]/g)].map((m) => m[0]).filter((f) => !known.has(f) && !EXTERNAL_FLAGS.has(f)).map((f) => `${d.name}: ${f}`));
+    const unknown = docs.flatMap((d) => [...d.text.matchAll(/(?<![\w-])--[a-z][a-z-]*[a-z]/g)].map((m) => m[0]).filter((f) => !known.has(f) && !EXTERNAL_FLAGS.has(f) && !NODE_FLAGS.has(f) && !SCALE_BENCH_FLAGS.includes(f)).map((f) => `${d.name}: ${f}`));
     assert.deepEqual([...new Set(unknown)], []);
+    const scaleBench = readFileSync(join(ROOT, 'bench/src/scale/run.ts'), 'utf8');
+    assert.deepEqual(SCALE_BENCH_FLAGS.filter((f) => !scaleBench.includes(`arg('${f.slice(2)}'`)), [], 'the scale benchmark reads every option scale.md names');
   });
 
   it('every metric in metrics.md is exported by the code', async () => {
