@@ -87,6 +87,10 @@ describe('the WireGuard port’s published endpoint', () => {
     assert.equal(d.reason, 'peers see the WireGuard port at different addresses (b see 203.0.113.9:1044; c see 203.0.113.9:2051): the NAT maps per destination');
     const sym = reconcileWgEndpoint({ ...base, ephemeral: eim('203.0.113.9', 1031, 40123, { mapping: 'address-and-port-dependent' }) });
     assert.equal(sym.source, 'none');
+    // Behind a symmetric NAT even a single peer's observation is that peer's port only (the lab grid caught one).
+    const one = reconcileWgEndpoint({ ...base, ephemeral: eim('203.0.113.9', 1031, 40123, { mapping: 'address-and-port-dependent' }), observations: [{ by: 'b', endpoint: { host: '203.0.113.9', port: 35082 }, atMs: NOW }] });
+    assert.deepEqual([one.source, one.endpoint], ['none', undefined]);
+    assert.match(one.reason, /per destination/);
   });
 
   it('handles no NAT, blocked UDP, retired evidence and no evidence at all', () => {

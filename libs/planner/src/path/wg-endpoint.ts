@@ -89,6 +89,10 @@ const isLoopback = (ip: string) => ip.startsWith('127.') || ip === '::1';
 export function reconcileWgEndpoint(i: WgEndpointInput): WgEndpointDecision {
   const stun = [i.preBind, i.ephemeral].find((s) => s && s.atMs >= i.networkChangedAtMs);
   if (stun?.udpBlocked) return { source: 'none', reason: 'UDP does not leave this network; reachable through the relay only' };
+  if (stun?.mapping === 'address-dependent' || stun?.mapping === 'address-and-port-dependent') {
+    // Each peer sees this node at another port: one peer's observation would mislead all others.
+    return { source: 'none', reason: `the NAT maps per destination (${stun.mapping}): every peer sees the WireGuard port at another address, so none is published` };
+  }
   const publicIp = stun?.mapped?.host;
   if (stun?.mapping === 'none' && publicIp) {
     return { endpoint: { host: publicIp, port: i.listenPort }, source: 'no-nat', reason: `no NAT: the WireGuard port is reachable as ${publicIp}:${i.listenPort}` };
