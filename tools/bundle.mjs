@@ -1,6 +1,7 @@
-// Bundles an app's src/main.ts into dist/main.js. Workspace libraries (@wirekube/*) are inlined
-// through the tsconfig path aliases; everything from node_modules stays external so native
-// addons and ESM-only packages load exactly as installed.
+// Bundles an app's src/main.ts into dist/main.js (or `node tools/bundle.mjs <entry> <outfile>`,
+// relative to the working directory, for benchmark tools that must run as shipped code does).
+// Workspace libraries (@wirekube/*) are inlined through the tsconfig path aliases; everything
+// from node_modules stays external so native addons and ESM-only packages load exactly as installed.
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
 
@@ -15,8 +16,8 @@ const externalPackages = {
 };
 
 await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/main.js',
+  entryPoints: [process.argv[2] ?? 'src/main.ts'],
+  outfile: process.argv[3] ?? 'dist/main.js',
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -1,10 +1,10 @@
 import { BIRTHDAY_ATTACK_ANNOTATION, type WireKubePeer } from '@wirekube/k8s';
-import { formatCidr, formatHostPort, parseCidr, planNode, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type MeshConfig, type MeshPeer, type NodePlan, type PathState, type PathTuning } from '@wirekube/planner';
+import { formatCidr, formatHostPort, parseCidr, planNode, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type HostPort, type MeshConfig, type MeshPeer, type NodePlan, type PathState, type PathTuning } from '@wirekube/planner';
 import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { WgKey, type DeviceConfig, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
 import { Coalescer } from './coalescer';
 import type { MeshHost } from './host-net';
-import type { MeshApi, NodeFacts } from './kube-mesh-api';
+import type { MeshApi, NodeFacts, OwnPeer } from './kube-mesh-api';
 import type { NatFacts } from './nat-report';
 import { routablePeers } from './gateway-routing';
 import { meshIpClaims, ownMeshIp, ownPeer, ownPeerMatches } from './own-peer';
@@ -263,17 +263,21 @@ export class Agent {
     if (!ip.ok) throw new Error(`cannot derive a mesh address: ${ip.reason}`);
     if (ip.ok && ip.collisionsSkipped > 0 && this.state.meshIp !== ip.ip) d.logger.warn('mesh address collided; took the next slot', { ip: ip.ip, skipped: ip.collisionsSkipped });
     this.state.meshIp = ip.ip;
-    await this.publishSpec(mesh, ownObj, ip.ip);
+    // This node's facts, once per reconcile: its addresses and the WireGuard endpoint it publishes.
+    const addresses = d.localAddresses?.(mesh) ?? [];
+    const wgEndpoint = this.wgEndpoint(mesh, others, addresses).endpoint;
+    const own = ownPeer(this.specInputs(mesh, ownObj, ip.ip, wgEndpoint));
+    await this.publishSpec(ownObj, own, ip.ip);
 
     const self: MeshPeer = {
       name: d.nodeName,
       publicKey: d.publicKey.toBase64(),
-      allowedIps: ownPeer(this.specInputs(mesh, ownObj, ip.ip)).spec.allowedIPs,
+      allowedIps: own.spec.allowedIPs,
       persistentKeepaliveSec: 0,
       natType: this.state.nat?.natType ?? 'unknown',
       terminating: false,
     };
-    await this.syncPaths(mesh, others);
+    await this.syncPaths(mesh, others, { addresses, ownObj, ...(wgEndpoint && { wgEndpoint }) });
     this.state.relaySessions = this.relay?.sessions() ?? [];
     const plan = planNode({
       node: d.nodeName,
@@ -367,14 +371,12 @@ export class Agent {
     await device.set(config);
   }
 
-  private specInputs(mesh: MeshConfig, ownObj: WireKubePeer | undefined, meshIp: string) {
-    const decision = this.wgEndpoint(mesh);
-    const endpoint = decision.endpoint && formatHostPort(decision.endpoint);
+  private specInputs(mesh: MeshConfig, ownObj: WireKubePeer | undefined, meshIp: string, wgEndpoint: HostPort | undefined) {
+    const endpoint = wgEndpoint && formatHostPort(wgEndpoint);
     return { publicKey: this.d.publicKey.toBase64(), mesh, meshIp, ...(this.node?.internalIp && { internalIp: this.node.internalIp }), ...(endpoint && { endpoint }), ...(ownObj && { existing: ownObj }) };
   }
 
-  private async publishSpec(mesh: MeshConfig, ownObj: WireKubePeer | undefined, meshIp: string): Promise<void> {
-    const own = ownPeer(this.specInputs(mesh, ownObj, meshIp));
+  private async publishSpec(ownObj: WireKubePeer | undefined, own: OwnPeer, meshIp: string): Promise<void> {
     if (ownPeerMatches(ownObj, own)) return;
     const spec = own.spec;
     this.d.logger.info(ownObj ? 'updating own WireKubePeer spec' : 'creating own WireKubePeer', { meshIp, allowedIPs: spec.allowedIPs, endpoint: spec.endpoint });
@@ -383,13 +385,12 @@ export class Agent {
   }
 
   /** The published WireGuard endpoint decision (DESIGN §5), recorded for the admin service. */
-  private wgEndpoint(mesh: MeshConfig) {
-    const others = this.state.view?.peers.filter((p) => p.name !== this.d.nodeName) ?? [];
+  private wgEndpoint(mesh: MeshConfig, others: readonly MeshPeer[], addresses: readonly LocalAddress[]) {
     const decision = wgEndpointOf({
       listenPort: mesh.listenPort,
       nowMs: this.d.clock.now(),
       startedAtMs: this.state.startedAtMs,
-      hostIps: (this.d.localAddresses?.(mesh) ?? []).map((a) => a.ip),
+      hostIps: addresses.map((a) => a.ip),
       ...(this.state.nat && { nat: { facts: this.state.nat, atMs: this.natAtMs } }),
       ...(this.preBind && { preBind: this.preBind }),
       nodeName: this.d.nodeName,
@@ -431,12 +432,10 @@ export class Agent {
   }
 
   /** Feeds the mesh, the relay and this node's facts to the path machines and reads back every peer's path. */
-  private async syncPaths(mesh: MeshConfig, others: readonly MeshPeer[]): Promise<void> {
+  private async syncPaths(mesh: MeshConfig, others: readonly MeshPeer[], own: { addresses: readonly LocalAddress[]; ownObj: WireKubePeer | undefined; wgEndpoint?: HostPort }): Promise<void> {
     const direct = this.direct!;
-    const addresses = this.d.localAddresses?.(mesh) ?? [];
-    const ownObj = this.d.api.peers().find((p) => p.metadata?.name === this.d.nodeName);
-    const birthday = ownObj?.metadata?.annotations?.[BIRTHDAY_ATTACK_ANNOTATION];
-    const wgEndpoint = this.wgEndpoint(mesh).endpoint;
+    const { addresses, wgEndpoint } = own;
+    const birthday = own.ownObj?.metadata?.annotations?.[BIRTHDAY_ATTACK_ANNOTATION];
     await direct.sync(mesh, others, new Map(meshIpClaims(mesh.meshCidr, others).map((c) => [c.node, c.ip])), {
       ...(this.state.nat && { report: this.state.nat.report }),
       ...(wgEndpoint && { wgEndpoint }),

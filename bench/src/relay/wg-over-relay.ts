@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { Lab, startWireguard, type LabHost, type LabProcess, type LabWireguard } from '@wirekube/lab';
 import { formatProfile, startProfile, type IntervalProfile } from './lab-profile';
 import { bundleRelay } from './relay-process';
@@ -9,22 +9,12 @@ const ENV = { OTEL_TRACES_EXPORTER: 'none' };
 const RELAY_TOOL_BUNDLE = resolve(ROOT, 'bench/dist/relay-tool.js');
 
 /**
- * Bundles the lab proxy tool like tools/bundle.mjs bundles the apps (libs inlined, packages
+ * Bundles the lab proxy tool with tools/bundle.mjs, as the apps are bundled (libs inlined, packages
  * external), so the proxies run the code the agent ships: through tsx, esbuild's keepNames wraps
  * every closure in a defineProperty call, which showed up per datagram in profiles.
  */
-async function bundleRelayTool(): Promise<void> {
-  await build({
-    entryPoints: [resolve(ROOT, 'e2e/src/suites/relay/relay-tool.ts')],
-    outfile: RELAY_TOOL_BUNDLE,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    tsconfig: resolve(ROOT, 'tsconfig.base.json'),
-    plugins: [{ name: 'external-packages', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@wirekube/') ? undefined : { path: a.path, external: true })) }],
-    logLevel: 'warning',
-  });
+function bundleRelayTool(): void {
+  execFileSync(process.execPath, [resolve(ROOT, 'tools/bundle.mjs'), 'e2e/src/suites/relay/relay-tool.ts', RELAY_TOOL_BUNDLE], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** One iperf3 run through the tunnel. */
@@ -52,7 +42,7 @@ export interface WgComparison {
 export async function wireguardDirectVsRelay(seconds: number, opts: { rounds?: number; iperfArgs?: string[]; nodeFlags?: string[]} = {}): Promise<WgComparison> {
   const node = [process.execPath, ...(opts.nodeFlags ?? [])];
   bundleRelay();
-  await bundleRelayTool();
+  bundleRelayTool();
   const rounds = opts.rounds ?? 2;
   const iperfArgs = opts.iperfArgs ?? [];
   const lab = await Lab.up({ sites: [{ name: 'pa', nat: 'public', nodes: ['a'] }, { name: 'pb', nat: 'public', nodes: ['b'] }], services: ['relay'] });

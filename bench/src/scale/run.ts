@@ -7,11 +7,10 @@
 // WireGuard config of every real agent (and to its ADDED event on every simulated node's watch).
 // Writes the table into docs/scale.md (between the result markers) and the plot to docs/scale.svg.
 //   npx tsx bench/src/scale/run.ts [--sizes 100,1000,5000] [--steady 30] [--churn 20] [--no-write]
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { build } from 'esbuild';
 import { wireKubeCrds } from '@wirekube/k8s';
 import { meshObject, MESHES, mustCall, nodeObject, parallel, PEERS, simName, simPeer, until, type ProbeResult, type SeenMessage, type ServerStats, type SimSeen } from './fixtures';
 import { renderMarkdown, renderSvg, spliceResults, type ScaleRow, type Window } from './report';
@@ -33,21 +32,11 @@ function child(file: string, args: string[]): ChildProcess {
 
 /**
  * Bundles the probe agent as the agent ships (esbuild, workspace libs inlined, node_modules
- * external, like tools/bundle.mjs) so its RSS is not inflated by the TypeScript loader.
+ * external, with tools/bundle.mjs) so its RSS is not inflated by the TypeScript loader.
  */
-async function bundleProbe(): Promise<string> {
+function bundleProbe(): string {
   const outfile = resolve(ROOT, 'bench/dist/scale-agent-probe.js');
-  await build({
-    entryPoints: [resolve(__dirname, 'agent-probe.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    tsconfig: resolve(ROOT, 'tsconfig.base.json'),
-    plugins: [{ name: 'external-packages', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@wirekube/') ? undefined : { path: a.path, external: true })) }],
-    logLevel: 'warning',
-  });
+  execFileSync(process.execPath, [resolve(ROOT, 'tools/bundle.mjs'), resolve(__dirname, 'agent-probe.ts'), outfile], { cwd: ROOT, stdio: 'inherit' });
   return outfile;
 }
 
@@ -200,7 +189,7 @@ function log(n: number, what: string): void {
 async function main(): Promise<void> {
   const rows: ScaleRow[] = [];
   const loadBefore = loadavg()[0]!;
-  const probeBundle = await bundleProbe();
+  const probeBundle = bundleProbe();
   for (const n of SIZES) rows.push(await runSize(n, probeBundle));
   const meta = { command: `npx tsx bench/src/scale/run.ts ${process.argv.slice(2).join(' ')}`.trim(), node: process.version, cores: cpus().length, loadBefore, steadySeconds: STEADY_S, churnSeconds: CHURN_S, sample: SAMPLE, date: new Date().toISOString() };
   const table = renderMarkdown(rows, meta);

@@ -1,25 +1,13 @@
-import { CANDIDATE_PRIORITY, gatherCandidates, type Candidate, type Dependence, type NatBehaviour, type PortAllocation, type PunchSide, type TransportAddress } from '@wirekube/nat';
+import { CANDIDATE_PRIORITY, gatherCandidates, type Candidate, type Dependence, type NatBehaviour, type PunchSide, type TransportAddress } from '@wirekube/nat';
 import type { HostPort } from '@wirekube/planner';
-import { CandidateKind, NatDependence, NatType, PortAllocation as ProtoAllocation, type Candidate as WireCandidate, type NatReport } from '@wirekube/proto';
+import { CandidateKind, NatDependence, type Candidate as WireCandidate, type NatReport } from '@wirekube/proto';
+import { natFactsOf } from '../nat-report';
 
 const DEPENDENCE: Record<number, Dependence> = {
   [NatDependence.NAT_DEPENDENCE_NONE]: 'none',
   [NatDependence.NAT_DEPENDENCE_ENDPOINT_INDEPENDENT]: 'endpoint-independent',
   [NatDependence.NAT_DEPENDENCE_ADDRESS_DEPENDENT]: 'address-dependent',
   [NatDependence.NAT_DEPENDENCE_ADDRESS_AND_PORT_DEPENDENT]: 'address-and-port-dependent',
-};
-const TYPES: Record<number, NatBehaviour['type']> = {
-  [NatType.NAT_TYPE_OPEN]: 'open',
-  [NatType.NAT_TYPE_FULL_CONE]: 'full-cone',
-  [NatType.NAT_TYPE_RESTRICTED_CONE]: 'restricted-cone',
-  [NatType.NAT_TYPE_PORT_RESTRICTED_CONE]: 'port-restricted-cone',
-  [NatType.NAT_TYPE_SYMMETRIC]: 'symmetric',
-  [NatType.NAT_TYPE_UDP_BLOCKED]: 'udp-blocked',
-};
-const ALLOCATIONS: Record<number, PortAllocation> = {
-  [ProtoAllocation.PORT_ALLOCATION_PRESERVING]: 'preserving',
-  [ProtoAllocation.PORT_ALLOCATION_SEQUENTIAL]: 'sequential',
-  [ProtoAllocation.PORT_ALLOCATION_RANDOM]: 'random',
 };
 const KINDS: Record<number, Candidate['kind']> = {
   [CandidateKind.CANDIDATE_KIND_HOST]: 'host',
@@ -35,15 +23,16 @@ const UNKNOWN_NAT: NatBehaviour = { type: 'unknown', mapping: 'unknown', filteri
  * values read as `unknown`. Pure.
  */
 export function natBehaviourOf(report: NatReport, wgMapped?: HostPort): NatBehaviour {
-  const allocation = ALLOCATIONS[report.allocation] ?? 'unknown';
-  const mapped = wgMapped ? { ip: wgMapped.host, port: wgMapped.port } : report.mapped && report.mapped.ip !== '' ? { ip: report.mapped.ip, port: report.mapped.port } : undefined;
+  const facts = natFactsOf(report);
+  const mapped = wgMapped ? { ip: wgMapped.host, port: wgMapped.port } : facts.mapped;
   return {
-    type: TYPES[report.type] ?? 'unknown',
+    type: facts.natType,
+    // libs/nat keeps "no NAT" apart from endpoint-independent, which the status vocabulary folds together.
     mapping: DEPENDENCE[report.mapping] ?? 'unknown',
     filtering: DEPENDENCE[report.filtering] ?? 'unknown',
     portPreserved: report.portPreserved,
-    allocation,
-    allocationDelta: allocation === 'sequential' ? report.allocationDelta : 0,
+    allocation: facts.nat.portPattern,
+    allocationDelta: facts.nat.portDelta ?? 0,
     ...(mapped && { mapped }),
   };
 }

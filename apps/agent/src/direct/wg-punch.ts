@@ -64,14 +64,12 @@ export async function punchWithWireGuard(o: WgPunchOptions): Promise<WgPunchResu
     while (o.clock.now() < until) {
       await wait(o.pollMs);
       if (o.cancelled()) return { reason: 'punch cancelled' };
-      const now = await o.port.read();
-      if (!now) return { reason: 'the WireGuard peer disappeared during the punch' };
-      const ep = now.endpoint ? parseHostPort(now.endpoint) : undefined;
-      if (ep?.ok && !isLoopback(ep.value) && now.rxBytes > mark) return { endpoint: ep.value };
-      if (ep?.ok && isLoopback(ep.value)) {
+      const seen = await arrival(o, mark);
+      if (seen.done) return seen.done;
+      if (seen.relayed) {
         // A relayed packet made WireGuard roam back; keep punching at the target.
         await o.port.point(target);
-        mark = now.rxBytes;
+        mark = seen.rxBytes;
       }
       o.port.nudge();
     }
@@ -87,10 +85,22 @@ async function waitForPeer(o: WgPunchOptions): Promise<WgPunchResult> {
   while (o.clock.now() < until) {
     await wait(o.pollMs);
     if (o.cancelled()) return { reason: 'punch cancelled' };
-    const now = await o.port.read();
-    if (!now) return { reason: 'the WireGuard peer disappeared during the punch' };
-    const ep = now.endpoint ? parseHostPort(now.endpoint) : undefined;
-    if (ep?.ok && !isLoopback(ep.value) && now.rxBytes > mark) return { endpoint: ep.value };
+    const seen = await arrival(o, mark);
+    if (seen.done) return seen.done;
   }
   return { reason: `no target to aim at, and no WireGuard packet from the peer arrived within ${o.windowMs} ms` };
+}
+
+/**
+ * One read of the peer's counters during a punch: `done` when the punch is over (a packet came over
+ * the underlay — bytes beyond `mark` with WireGuard pointing at a non-loopback source — or the peer
+ * is gone); `relayed` when WireGuard has roamed back to the relay proxy.
+ */
+async function arrival(o: WgPunchOptions, mark: number): Promise<{ done?: WgPunchResult; relayed: boolean; rxBytes: number }> {
+  const now = await o.port.read();
+  if (!now) return { done: { reason: 'the WireGuard peer disappeared during the punch' }, relayed: false, rxBytes: mark };
+  const ep = now.endpoint ? parseHostPort(now.endpoint) : undefined;
+  const loop = !!ep?.ok && isLoopback(ep.value);
+  if (ep?.ok && !loop && now.rxBytes > mark) return { done: { endpoint: ep.value }, relayed: false, rxBytes: now.rxBytes };
+  return { relayed: loop, rxBytes: now.rxBytes };
 }
