@@ -1,7 +1,7 @@
 import { BIRTHDAY_ATTACK_ANNOTATION, type WireKubePeer } from '@wirekube/k8s';
-import { formatCidr, formatHostPort, parseCidr, planNode, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type HostPort, type MeshConfig, type MeshPeer, type NodePlan, type PathState, type PathTuning } from '@wirekube/planner';
+import { formatCidr, formatHostPort, parseCidr, planNode, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type HostPort, type MeshConfig, type MeshPeer, type NodePlan, type PathState, type PlannedPeer, type PathTuning } from '@wirekube/planner';
 import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
-import { WgKey, type DeviceConfig, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
+import { WgKey, type DeviceConfig, type PeerConfig, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
 import { Coalescer } from './coalescer';
 import type { MeshHost } from './host-net';
 import type { MeshApi, NodeFacts, OwnPeer } from './kube-mesh-api';
@@ -319,15 +319,7 @@ export class Agent {
       privateKey: this.d.privateKey,
       listenPort: plan.device.listenPort,
       fwmark: plan.device.fwmark,
-      peers: plan.peers.map((p) => ({
-        publicKey: WgKey.fromBase64(p.publicKey),
-        allowedIps: p.allowedIps,
-        ...(p.endpoint && { endpoint: `${p.endpoint.host}:${p.endpoint.port}` }),
-        // Keepalive only once there is an endpoint: WireGuard sends a keepalive (and so starts the
-        // handshake) the moment the interval goes from 0 to non-zero, instead of waiting out the
-        // 5 s rekey timeout left by a handshake it tried when it had nowhere to send.
-        persistentKeepaliveSec: p.endpoint ? p.persistentKeepaliveSec : 0,
-      })),
+      peers: plan.peers.map(peerConfig),
     };
     await device.set(this.lastConfig, { forceEndpoints: this.direct?.takeForced() ?? [] });
     if (this.state.meshIp) await this.probes?.bind(this.state.meshIp).catch((err: unknown) => this.d.logger.warn('active-probe socket not bound yet; retried on the next reconcile', { err: errorMessage(err) }));
@@ -498,4 +490,25 @@ export class Agent {
     const previous = ownObj.status;
     this.writer.offer(agentStatusOf(this.state, { nodeName: this.d.nodeName, nowMs: this.d.clock.now(), handshakeFreshMs: this.d.handshakeFreshMs, ...(previous && { previous }) }));
   }
+}
+
+// Planned peers are shared across plans while unchanged (libs/planner); so are their device
+// configs, which the device then canonicalizes once (docs/scale.md).
+const peerConfigs = new WeakMap<PlannedPeer, PeerConfig>();
+
+function peerConfig(p: PlannedPeer): PeerConfig {
+  let c = peerConfigs.get(p);
+  if (!c) {
+    c = {
+      publicKey: WgKey.fromBase64(p.publicKey),
+      allowedIps: p.allowedIps,
+      ...(p.endpoint && { endpoint: `${p.endpoint.host}:${p.endpoint.port}` }),
+      // Keepalive only once there is an endpoint: WireGuard sends a keepalive (and so starts the
+      // handshake) the moment the interval goes from 0 to non-zero, instead of waiting out the
+      // 5 s rekey timeout left by a handshake it tried when it had nowhere to send.
+      persistentKeepaliveSec: p.endpoint ? p.persistentKeepaliveSec : 0,
+    };
+    peerConfigs.set(p, c);
+  }
+  return c;
 }

@@ -23,8 +23,14 @@ export interface HostChanges {
 
 /** PlannedRoute → the host library's RouteSpec (the table is the applier's). */
 export function routeSpec(r: PlannedRoute): RouteSpec {
-  return { type: r.type, dst: r.cidr, ...(r.dev && { dev: r.dev }), ...(r.src && { src: r.src }), metric: r.metric };
+  let spec = routeSpecs.get(r);
+  if (!spec) routeSpecs.set(r, (spec = { type: r.type, dst: r.cidr, ...(r.dev && { dev: r.dev }), ...(r.src && { src: r.src }), metric: r.metric }));
+  return spec;
 }
+
+// Planned routes are shared across plans while unchanged; so are their specs (the route applier
+// then derives each route's key once, see docs/scale.md).
+const routeSpecs = new WeakMap<PlannedRoute, RouteSpec>();
 
 /** PlannedRule → the host library's RuleSpec (`main` is table 254). */
 export function ruleSpec(r: PlannedRule): RuleSpec {

@@ -31,6 +31,18 @@ function translatePeer(obj: WireKubePeer): ReturnType<typeof peerFromObject> {
   return t;
 }
 
+const translatedMeshes = new WeakMap<WireKubeMesh, { parts: readonly unknown[]; t: ReturnType<typeof meshFromObject> }>();
+
+/** The mesh's translation, kept while the object is unchanged: a stable MeshConfig lets later stages reuse their work. */
+function translateMeshObject(obj: WireKubeMesh): ReturnType<typeof meshFromObject> {
+  const parts = [obj.metadata, obj.spec];
+  const hit = translatedMeshes.get(obj);
+  if (hit && hit.parts.every((p, i) => p === parts[i])) return hit.t;
+  const t = meshFromObject(obj);
+  translatedMeshes.set(obj, { parts, t });
+  return t;
+}
+
 /**
  * Translates the watched objects. One invalid WireKubePeer is left out (and named in `invalid`)
  * without affecting any other; an invalid mesh falls back to `lastGood`, so a bad edit never tears
@@ -45,7 +57,7 @@ export function translateMesh(meshObj: WireKubeMesh | undefined, peerObjs: reado
     else invalid.set(obj.metadata?.name ?? '', { reason: t.reason, message: t.message });
   }
   if (!meshObj) return { ...(lastGood && { mesh: lastGood }), peers, invalid, ...(!lastGood && { meshProblem: 'not found' }) };
-  const m = meshFromObject(meshObj);
+  const m = translateMeshObject(meshObj);
   if (m.ok) return { mesh: m.value, peers, invalid };
   return { ...(lastGood && { mesh: lastGood }), meshProblem: m.message, peers, invalid };
 }

@@ -2,16 +2,21 @@ import type { WireKubePeer } from '@wirekube/k8s';
 import { cidrContains, deriveMeshIp, hostCidr, parseCidr, parseIp, type Cidr, type MeshConfig, type MeshIpClaim, type MeshIpResult, type MeshPeer } from '@wirekube/planner';
 import { MANAGED_ALLOWED_IPS_ANNOTATION, type OwnPeer } from './kube-mesh-api';
 
+// A peer's claims by peer object (translations are stable while the object is unchanged).
+const claimsOf = new WeakMap<Pick<MeshPeer, 'name' | 'allowedIps'>, { meshCidr: string; claims: MeshIpClaim[] }>();
+
 /** Mesh addresses other nodes have published: their /32 (or /128) AllowedIPs inside the mesh CIDR. */
 export function meshIpClaims(meshCidr: string, peers: readonly Pick<MeshPeer, 'name' | 'allowedIps'>[]): MeshIpClaim[] {
   const block = parseCidr(meshCidr);
   if (!block.ok) return [];
   const claims: MeshIpClaim[] = [];
   for (const p of peers) {
-    for (const text of p.allowedIps) {
-      const ip = meshHostIp(text, block.value);
-      if (ip) claims.push({ node: p.name, ip });
+    let hit = claimsOf.get(p);
+    if (hit?.meshCidr !== meshCidr) {
+      hit = { meshCidr, claims: p.allowedIps.flatMap((text) => meshHostIp(text, block.value) ?? []).map((ip) => ({ node: p.name, ip })) };
+      claimsOf.set(p, hit);
     }
+    claims.push(...hit.claims);
   }
   return claims;
 }

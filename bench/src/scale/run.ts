@@ -11,6 +11,7 @@ import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { parse } from 'yaml';
 import { wireKubeCrds } from '@wirekube/k8s';
 import { meshObject, MESHES, mustCall, nodeObject, parallel, PEERS, simName, simPeer, until, type ProbeResult, type SeenMessage, type ServerStats, type SimSeen } from './fixtures';
 import { renderMarkdown, renderSvg, spliceResults, type ScaleRow, type Window } from './report';
@@ -38,6 +39,16 @@ function bundleProbe(): string {
   const outfile = resolve(ROOT, 'bench/dist/scale-agent-probe.js');
   execFileSync(process.execPath, [resolve(ROOT, 'tools/bundle.mjs'), resolve(__dirname, 'agent-probe.ts'), outfile], { cwd: ROOT, stdio: 'inherit' });
   return outfile;
+}
+
+/** The NODE_OPTIONS the agent's DaemonSet gives its container, so the probe runs as shipped. */
+function shippedNodeOptions(): string[] {
+  const daemonSet = parse(readFileSync(resolve(ROOT, 'deploy/base/agent-daemonset.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } } };
+  };
+  const agent = daemonSet.spec.template.spec.containers.find((c) => c.name === 'agent');
+  const value = agent?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  return value ? value.split(/\s+/) : [];
 }
 
 /** The next IPC message of `type` from `c`. */
@@ -160,7 +171,7 @@ async function runSize(n: number, probeBundle: string): Promise<ScaleRow> {
 
     // One more real agent, alone in its process, joining the N-node mesh.
     await mustCall(url, 'POST', '/api/v1/nodes', nodeObject('probe-0', 60_100));
-    const probe = fork(probeBundle, [url, 'probe-0', String(n)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const probe = fork(probeBundle, [url, 'probe-0', String(n)], { execArgv: ['--expose-gc', ...shippedNodeOptions()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(probe);
     const { result } = await next<{ result: ProbeResult }>(probe, 'result', 600_000);
     log(n, `done in ${((Date.now() - t0) / 1000).toFixed(0)} s (sim errors: ${simReport.errors})`);

@@ -14,6 +14,16 @@ export interface ApplyReport {
   failed: string[];
 }
 
+// Desired routes by object, keyed and canonical: a caller that hands the same unchanged specs on
+// every pass (the agent, at 1000 routes, see docs/scale.md) derives each once. Specs are read-only.
+const keyedSpecs = new WeakMap<RouteSpec, readonly [string, RouteSpec]>();
+
+function keyed(r: RouteSpec): readonly [string, RouteSpec] {
+  let hit = keyedSpecs.get(r);
+  if (!hit) keyedSpecs.set(r, (hit = [routeKey(r), { ...r, dst: canonicalCidr(r.dst) }]));
+  return hit;
+}
+
 /**
  * Level-triggered owner of the mesh routes in one table. `set(desired)` reads the table, deletes
  * WireKube routes (proto {@link WIREKUBE_PROTO}) that are not desired, and adds desired ones that
@@ -33,7 +43,7 @@ export class RouteApplier {
 
   async set(desired: RouteSpec[]): Promise<ApplyReport> {
     const report: ApplyReport = { added: [], removed: [], failed: [] };
-    const want = new Map(desired.map((r) => [routeKey(r), { ...r, dst: canonicalCidr(r.dst) }]));
+    const want = new Map(desired.map(keyed));
     const live = await this.port.listRoutes(this.table);
     const liveKeyed = live.map((r) => [routeKey(r), r] as const);
     const liveKeys = new Set(liveKeyed.map(([k]) => k));

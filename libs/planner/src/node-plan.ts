@@ -118,8 +118,7 @@ export function planNode(s: NodeSnapshot): NodePlan {
     keysSeen.set(p.publicKey, p.name);
     p.allowedIps.forEach((c) => claimed.set(c, p.name));
     const path = s.paths.get(p.name);
-    const endpoint = path && path.kind !== 'down' ? path.endpoint : undefined;
-    peers.push({ node: p.name, publicKey: p.publicKey, allowedIps: [...p.allowedIps].sort(), ...(endpoint ? { endpoint } : {}), persistentKeepaliveSec: p.persistentKeepaliveSec });
+    peers.push(plannedPeer(p, path && path.kind !== 'down' ? path.endpoint : undefined));
   }
 
   const selfHasAllowedIps = (self?.allowedIps.length ?? 0) > 0 && s.meshIp !== undefined;
@@ -127,6 +126,7 @@ export function planNode(s: NodeSnapshot): NodePlan {
 
   const ownCidrs = (self?.allowedIps ?? []).map(mustCidr);
   const routes = new Map<string, PlannedRoute>();
+  const via = unicastRoutesVia(s.mesh.interfaceName, s.meshIp);
   const routed: Cidr[] = [];
   for (const peer of peers) {
     const path = s.paths.get(peer.node);
@@ -135,7 +135,7 @@ export function planNode(s: NodeSnapshot): NodePlan {
       const c = mustCidr(text);
       if (excludes.some((e) => containsCidr(e, c)) || ownCidrs.some((o) => containsCidr(o, c))) continue;
       if (!routes.has(text)) routed.push(c);
-      routes.set(text, { type: 'unicast', cidr: text, table: ROUTE_TABLE, dev: s.mesh.interfaceName, src: s.meshIp, metric: ROUTE_METRIC });
+      routes.set(text, unicastRoute(via, text, s.mesh.interfaceName, s.meshIp));
     }
   }
   const throwsFor = (c: Cidr) => routed.some((r) => cidrsOverlap(r, c));
@@ -148,6 +148,41 @@ export function planNode(s: NodeSnapshot): NodePlan {
     { priority: RULE_PRIORITY_MESH, table: ROUTE_TABLE },
   ];
   return { device, peers, routes: [...routes.values()].sort(compareRoutes), rules, problems };
+}
+
+/**
+ * Planned peers and routes are shared across plans while their inputs are unchanged, so an agent
+ * re-planning 1000 peers allocates (and its appliers re-derive) only what changed (docs/scale.md).
+ * They are frozen: a plan is read-only.
+ */
+const plannedPeers = new WeakMap<MeshPeer, PlannedPeer>();
+
+function plannedPeer(p: MeshPeer, endpoint: HostPort | undefined): PlannedPeer {
+  const hit = plannedPeers.get(p);
+  if (hit && hit.endpoint?.host === endpoint?.host && hit.endpoint?.port === endpoint?.port) return hit;
+  const planned = Object.freeze({ node: p.name, publicKey: p.publicKey, allowedIps: [...p.allowedIps].sort(), ...(endpoint ? { endpoint } : {}), persistentKeepaliveSec: p.persistentKeepaliveSec });
+  plannedPeers.set(p, planned);
+  return planned;
+}
+
+// Unicast routes by device and source, then by prefix.
+const unicastRoutes = new Map<string, Map<string, PlannedRoute>>();
+
+function unicastRoutesVia(dev: string, src: string | undefined): Map<string, PlannedRoute> {
+  const key = `${dev}|${src}`;
+  let routes = unicastRoutes.get(key);
+  if (!routes) {
+    if (unicastRoutes.size >= 16) unicastRoutes.clear();
+    unicastRoutes.set(key, (routes = new Map()));
+  }
+  if (routes.size >= CIDR_MEMO_MAX) routes.clear();
+  return routes;
+}
+
+function unicastRoute(via: Map<string, PlannedRoute>, cidr: string, dev: string, src: string | undefined): PlannedRoute {
+  let route = via.get(cidr);
+  if (!route) via.set(cidr, (route = Object.freeze({ type: 'unicast', cidr, table: ROUTE_TABLE, dev, src, metric: ROUTE_METRIC })));
+  return route;
 }
 
 /** `10.0.0.1` → `10.0.0.1/32`, `fd00::1` → `fd00::1/128`. */

@@ -32,10 +32,15 @@ export interface DirectPathsOptions {
 interface Peer {
   peer: MeshPeer;
   key: WgKey;
+  keyBytes: Buffer;
   meshIp?: string;
   /** The peer's side as its last offer or answer told it (host candidates, WireGuard mapping). */
   told?: PunchSide;
   pairKey?: string;
+  /** What the last pair decision was made from (see `decide`): unchanged inputs, same decision. */
+  decidedFrom?: { peer: MeshPeer; told: PunchSide | undefined; context: number };
+  /** The last relay evidence handed to the machine (`present|endpoint`). */
+  relayKey?: string;
   /** The path last handed to the agent, and the machine phase at that moment. */
   published?: PathState;
   phase?: PeerPathState['phase'];
@@ -74,6 +79,10 @@ export class DirectPaths {
   private readonly punch: PunchTuning;
   private mesh?: MeshConfig;
   private local: LocalFacts = { hostIps: [], localSubnets: [] };
+  /** Bumped when this node's facts or the mesh settings a pair decision reads change. */
+  private context = 0;
+  private contextKey = '';
+  private side?: PunchSide;
   private closed = false;
 
   constructor(private readonly o: DirectPathsOptions) {
@@ -91,6 +100,13 @@ export class DirectPaths {
   async sync(mesh: MeshConfig, peers: readonly MeshPeer[], meshIps: ReadonlyMap<string, string>, local: LocalFacts): Promise<void> {
     this.mesh = mesh;
     this.local = local;
+    // A sync walks every peer; with 1000 peers, only what changed may cost (docs/scale.md).
+    const contextKey = JSON.stringify([local, mesh.listenPort, mesh.relay.mode, mesh.birthdayAttack]);
+    if (contextKey !== this.contextKey) {
+      this.contextKey = contextKey;
+      this.context++;
+      delete this.side;
+    }
     const relay = this.o.relay;
     const wanted = new Set<string>();
     for (const p of peers) {
@@ -99,7 +115,8 @@ export class DirectPaths {
       let entry = this.peers.get(p.name);
       if (!entry || entry.key.toBase64() !== p.publicKey) {
         if (entry) this.drop(p.name);
-        entry = { peer: p, key: WgKey.fromBase64(p.publicKey) };
+        const key = WgKey.fromBase64(p.publicKey);
+        entry = { peer: p, key, keyBytes: key.bytes() };
         this.peers.set(p.name, entry);
         this.byKey.set(p.publicKey, p.name);
         this.driver.add(p.name, { initiator: this.o.nodeName < p.name });
@@ -107,11 +124,16 @@ export class DirectPaths {
       entry.peer = p;
       this.setMeshIp(entry, meshIps.get(p.name));
       this.decide(p.name);
-      const keyBytes = entry.key.bytes();
+      const keyBytes = entry.keyBytes;
       let endpoint = relay?.endpoint(keyBytes);
       if (relay?.localUp() && !endpoint) endpoint = await relay.open(keyBytes);
       const present = relay?.present(keyBytes) ?? false;
-      this.driver.handle(p.name, { type: 'relay', present, ...(endpoint && { endpoint }) });
+      // Outside `down`, a machine answers unchanged relay evidence with nothing: send changes only.
+      const relayKey = `${present}|${endpoint ? formatHostPort(endpoint) : ''}`;
+      if (entry.relayKey !== relayKey || this.driver.state(p.name)?.phase === 'down') {
+        entry.relayKey = relayKey;
+        this.driver.handle(p.name, { type: 'relay', present, ...(endpoint && { endpoint }) });
+      }
       if (present) this.exchange(entry);
     }
     for (const name of [...this.peers.keys()]) if (!wanted.has(name)) this.drop(name);
@@ -194,9 +216,10 @@ export class DirectPaths {
     this.o.relay?.forget(entry.key.bytes());
   }
 
+  /** This node's punch side, computed once per change of its facts. */
   private localSide(): PunchSide {
     const mesh = this.mesh;
-    return localPunchSide({ ...(this.local.report && { report: this.local.report }), ...(this.local.wgEndpoint && { wgEndpoint: this.local.wgEndpoint }), hostIps: this.local.hostIps, listenPort: mesh?.listenPort ?? 0 });
+    return (this.side ??= localPunchSide({ ...(this.local.report && { report: this.local.report }), ...(this.local.wgEndpoint && { wgEndpoint: this.local.wgEndpoint }), hostIps: this.local.hostIps, listenPort: mesh?.listenPort ?? 0 }));
   }
 
   /** The pair matrix for one peer, from the best knowledge of its side (its last offer/answer, else its WireKubePeer). */
@@ -218,6 +241,9 @@ export class DirectPaths {
   private decide(name: string): void {
     const entry = this.peers.get(name);
     if (!entry || !this.mesh) return;
+    const from = entry.decidedFrom;
+    if (from && from.peer === entry.peer && from.told === entry.told && from.context === this.context) return;
+    entry.decidedFrom = { peer: entry.peer, told: entry.told, context: this.context };
     const d = this.pairOf(entry);
     // Deciding before both NAT reports are known would punch on guesses and publish a reason that
     // names a NAT "unknown"; the peer's report comes from its WireKubePeer or its punch messages.

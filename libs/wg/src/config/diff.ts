@@ -65,6 +65,8 @@ function planPeerChange(live: PeerState, want: PeerConfig, setEndpoint: boolean)
     u.presharedKey = want.presharedKey ?? ZERO_KEY_MARKER;
     changed = true;
   }
+  // The common case at scale: nothing changed, in the same order.
+  if (sameList(want.allowedIps, live.allowedIps)) return changed ? u : undefined;
   const wantIps = dedupe(want.allowedIps);
   const liveIps = new Set(live.allowedIps);
   const wantSet = new Set(wantIps);
@@ -86,6 +88,10 @@ function sameKey(a: PeerConfig['presharedKey'], b: PeerConfig['presharedKey']): 
   const bz = !b || b.isZero();
   if (az || bz) return az === bz;
   return a.equals(b);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function dedupe(xs: string[]): string[] {

@@ -70,9 +70,24 @@ const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const CANONICAL_V4_CIDR = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}/(3[0-2]|[12]?\\d)$`);
 const CANONICAL_V4_ENDPOINT = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}:([1-9]\\d{0,4})$`);
 
+// Canonical forms by text: an agent canonicalizes every AllowedIP and route of 1000 peers on each
+// reconcile (docs/scale.md). Bounded: dropped whole when full. Only valid inputs are remembered.
+const cidrMemo = new Map<string, string>();
+const CIDR_MEMO_MAX = 65_536;
+
 /** Parses and re-formats a prefix, e.g. `10.0.0.7/24` → `10.0.0.0/24`. */
 export function canonicalCidr(text: string): string {
-  // Fast path for the common, already canonical IPv4 form (stats polls parse thousands).
+  let out = cidrMemo.get(text);
+  if (out === undefined) {
+    out = canonicalize(text);
+    if (cidrMemo.size >= CIDR_MEMO_MAX) cidrMemo.clear();
+    cidrMemo.set(text, out);
+  }
+  return out;
+}
+
+function canonicalize(text: string): string {
+  // Fast path for the common, already canonical IPv4 form.
   const m = CANONICAL_V4_CIDR.exec(text);
   if (m) {
     const addr = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;

@@ -1,7 +1,7 @@
 import { WireKubeError } from '@wirekube/util';
 import { publicKeyOf } from '../key/key';
 import { canonicalCidr, canonicalEndpoint, InvalidAddressError } from './ip';
-import type { DeviceConfig } from './model';
+import type { DeviceConfig, PeerConfig } from './model';
 
 /** A desired device configuration that WireGuard would reject or silently mangle. */
 export class InvalidConfigError extends WireKubeError {
@@ -10,11 +10,26 @@ export class InvalidConfigError extends WireKubeError {
   }
 }
 
+// Canonical copies by peer object: a caller that keeps handing the same unchanged peers (the agent
+// does, see docs/scale.md) pays for canonicalizing each once. The checks across peers run always.
+const canonicalPeers = new WeakMap<PeerConfig, PeerConfig>();
+
+function canonicalPeer(p: PeerConfig): PeerConfig {
+  let out = canonicalPeers.get(p);
+  if (!out) {
+    const allowedIps = [...new Set(p.allowedIps.map(canonicalCidr))];
+    out = { ...p, allowedIps, ...(p.endpoint !== undefined && { endpoint: canonicalEndpoint(p.endpoint) }) };
+    canonicalPeers.set(p, out);
+  }
+  return out;
+}
+
 /**
  * Validates `c` and returns a copy with canonical AllowedIPs and endpoints (so the diff compares
  * like with like and never replaces `10.0.0.7/24` by `10.0.0.0/24` on every pass). Rejects what
  * WireGuard would accept but get wrong: one AllowedIP on two peers (it silently moves to the last
  * one, so routing would flap), duplicate peers, the device's own key as a peer, out-of-range ports.
+ * Peer objects are treated as immutable (their canonical copies are remembered by object).
  */
 export function normalizeDeviceConfig(c: DeviceConfig): DeviceConfig {
   if (!Number.isInteger(c.listenPort) || c.listenPort < 0 || c.listenPort > 65535) throw new InvalidConfigError(`listen port ${c.listenPort} out of range`);
@@ -30,13 +45,13 @@ export function normalizeDeviceConfig(c: DeviceConfig): DeviceConfig {
     const ka = p.persistentKeepaliveSec ?? 0;
     if (!Number.isInteger(ka) || ka < 0 || ka > 65535) throw new InvalidConfigError(`peer ${key}: keepalive ${ka} out of range`);
     try {
-      const allowedIps = [...new Set(p.allowedIps.map(canonicalCidr))];
-      for (const ip of allowedIps) {
+      const canonical = canonicalPeer(p);
+      for (const ip of canonical.allowedIps) {
         const other = owner.get(ip);
         if (other) throw new InvalidConfigError(`AllowedIP ${ip} is on both ${other} and ${key}`);
         owner.set(ip, key);
       }
-      return { ...p, allowedIps, ...(p.endpoint !== undefined && { endpoint: canonicalEndpoint(p.endpoint) }) };
+      return canonical;
     } catch (err) {
       if (err instanceof InvalidAddressError) throw new InvalidConfigError(`peer ${key}: ${err.message}`, { cause: err });
       throw err;

@@ -24,9 +24,12 @@ export class InvalidKeyError extends WireKubeError {
  */
 export class WgKey {
   private readonly raw: Buffer;
+  // Keys are map keys everywhere (one per peer per reconcile): encode once.
+  private base64?: string;
 
-  private constructor(raw: Buffer) {
+  private constructor(raw: Buffer, base64?: string) {
     this.raw = Buffer.from(raw);
+    if (base64 !== undefined) this.base64 = base64;
   }
 
   /** Wraps 32 raw bytes; throws {@link InvalidKeyError} for any other length. */
@@ -40,7 +43,7 @@ export class WgKey {
     if (!/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/.test(text)) {
       throw new InvalidKeyError(`not a base64 WireGuard key: ${JSON.stringify(truncate(text))}`);
     }
-    return new WgKey(Buffer.from(text, 'base64'));
+    return new WgKey(Buffer.from(text, 'base64'), text);
   }
 
   /** Parses 64 hex digits, the form the UAPI protocol uses. */
@@ -55,7 +58,7 @@ export class WgKey {
   }
 
   toBase64(): string {
-    return this.raw.toString('base64');
+    return (this.base64 ??= this.raw.toString('base64'));
   }
 
   toHex(): string {
@@ -88,8 +91,16 @@ export function generatePrivateKey(): WgKey {
   return WgKey.fromBytes(b);
 }
 
-/** Derives the X25519 public key of `privateKey`, exactly as `wg pubkey` does. */
+const publicKeys = new WeakMap<WgKey, WgKey>();
+
+/** Derives the X25519 public key of `privateKey`, exactly as `wg pubkey` does (once per key object). */
 export function publicKeyOf(privateKey: WgKey): WgKey {
+  let pub = publicKeys.get(privateKey);
+  if (!pub) publicKeys.set(privateKey, (pub = derivePublicKey(privateKey)));
+  return pub;
+}
+
+function derivePublicKey(privateKey: WgKey): WgKey {
   const priv = createPrivateKey({
     key: Buffer.concat([PKCS8_X25519_PREFIX, privateKey.bytes()]),
     format: 'der',
