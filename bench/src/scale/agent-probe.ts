@@ -1,13 +1,16 @@
 // Child process of the scale benchmark: ONE real agent (see real-agent.ts) alone in its process,
 // joining a mesh that already has `peers` other nodes in the API. Reports its RSS and heap once
-// converged, the CPU of the start (lists, first plan, every peer added) and the CPU of a full
-// reconcile (translate every peer, plan, diff the device and the host, build the status).
+// converged, the CPU of the start (lists, first plan, every peer added), the CPU of a full
+// reconcile (every peer translated, planned and diffed against the device and the host, which are
+// read back whole; the status built), and the CPU from one peer's edit in the API to the edit in the
+// device (the watch event decoded, then such a reconcile carrying one real change).
 //   argv: <api url> <name> <peers>   IPC out: { type: 'result', result: ProbeResult }
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import { startRealAgent } from './real-agent';
-import { until, type ProbeResult } from './fixtures';
+import type { WireKubePeer } from '@wirekube/k8s';
+import { mustCall, PEERS, until, type ProbeResult } from './fixtures';
 
 const cpuMs = () => {
   const c = process.cpuUsage();
@@ -51,6 +54,21 @@ async function main(): Promise<void> {
     cpu += cpuMs() - c;
     wall += performance.now() - t;
   }
+  // One peer changes at a time: a simulated node (one churn left in place) gains a prefix, as when
+  // a node's pod CIDR changes.
+  const listed = JSON.parse(await mustCall(url!, 'GET', PEERS)) as { items: WireKubePeer[] };
+  const edited = listed.items.filter((p) => p.metadata?.name?.startsWith('sim-')).slice(-rounds);
+  let changeCpu = 0;
+  let changeWall = 0;
+  for (const [i, peer] of edited.entries()) {
+    const cidr = `100.120.${i}.0/24`;
+    const c = cpuMs();
+    const t = performance.now();
+    await mustCall(url!, 'PATCH', `${PEERS}/${peer.metadata!.name}`, { spec: { allowedIPs: [...peer.spec!.allowedIPs!, cidr] } }, 'application/merge-patch+json');
+    await until(`${peer.metadata!.name}'s new prefix in the probe's device`, 60_000, () => a.deviceAllows(peer.spec!.publicKey, cidr), 1);
+    changeCpu += cpuMs() - c;
+    changeWall += performance.now() - t;
+  }
   if (profile) writeFileSync(process.env.SCALE_PROFILE!, JSON.stringify(await profile()));
   const result: ProbeResult = {
     peers,
@@ -60,6 +78,8 @@ async function main(): Promise<void> {
     firstReconcileCpuMs,
     reconcileCpuMs: cpu / rounds,
     reconcileWallMs: wall / rounds,
+    changeCpuMs: changeCpu / edited.length,
+    changeWallMs: changeWall / edited.length,
   };
   process.send?.({ type: 'result', result });
   await a.close();

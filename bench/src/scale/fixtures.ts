@@ -141,6 +141,9 @@ export interface ProbeResult {
   firstReconcileCpuMs: number;
   reconcileCpuMs: number;
   reconcileWallMs: number;
+  /** One simulated peer's AllowedIPs edited in the API → in the probe's device: CPU and wall per change. */
+  changeCpuMs: number;
+  changeWallMs: number;
 }
 
 /** Waits for `ok()` to hold, checking every `pauseMs`; rejects after `timeoutMs`. */

@@ -87,6 +87,11 @@ export class RecordingBackend implements WireGuardBackend {
 
   async close(): Promise<void> {}
 
+  /** Whether the peer `key` (base64) has AllowedIP `cidr` in the device now. */
+  allows(key: string, cidr: string): boolean {
+    return this.peers.get(key)?.allowedIps.includes(cidr) ?? false;
+  }
+
   /** Peers in the device now. */
   get peerCount(): number {
     return this.peers.size;
@@ -111,6 +116,8 @@ export interface RealAgent {
   api: KubeMeshApi;
   /** Peers in its WireGuard device now. */
   devicePeers(): number;
+  /** Whether its WireGuard device gives peer `key` (base64) the AllowedIP `cidr`. */
+  deviceAllows(key: string, cidr: string): boolean;
   close(): Promise<void>;
 }
 
@@ -167,6 +174,7 @@ export async function startRealAgent(url: string, name: string, onAdded: (key: s
     agent,
     api,
     devicePeers: () => backend.peerCount,
+    deviceAllows: (key, cidr) => backend.allows(key, cidr),
     async close() {
       agent.close();
       await api.close();

@@ -40,7 +40,7 @@ export {
 } from './node-plan';
 export { renderPlan } from './plan-text';
 export { initialPathState, stepPath } from './path/path-machine';
-export { PathDriver, type PathDriverOptions, type PathInput } from './path/path-driver';
+export { DEFAULT_MAX_PUNCHING, PathDriver, type PathDriverOptions, type PathInput } from './path/path-driver';
 export { DEFAULT_PATH_TUNING, type PathTuning, type PairMode, type PathEvent, type PathAction, type PathPhase, type PeerPathState, type PathStep } from './path/path-types';
 export { decidePair, birthdayAllowed, punchSideOfPeer, type PairInput, type PairDecision } from './path/pair-decision';
 export { reconcileWgEndpoint, type WgEndpointInput, type WgEndpointDecision, type WgEndpointSource, type EndpointObservation, type StunView } from './path/wg-endpoint';

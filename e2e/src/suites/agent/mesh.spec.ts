@@ -68,9 +68,11 @@ describe('agent: relay-first mesh across NAT types', function () {
     });
     const allPairsMs = Date.now() - t0;
 
-    const connected = await until('every WireKubePeer Connected', 60_000, async () => {
+    // A UDP-blocked node learns its NAT type only after its STUN probes time out, which can be
+    // after it is connected through the relay: wait for both.
+    const connected = await until('every WireKubePeer Connected, with its NAT type', 60_000, async () => {
       const ps = await getPeers(services);
-      return ps.every((p) => p.status?.connected === true) ? ps : undefined;
+      return ps.every((p) => p.status?.connected === true && (p.status?.natType ?? 'unknown') !== 'unknown') ? ps : undefined;
     });
     const byName = new Map<string, PeerObject>(connected.map((p) => [p.metadata.name, p]));
     assert.equal(byName.get('s1')?.status?.natType, 'symmetric');

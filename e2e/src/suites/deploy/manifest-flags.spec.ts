@@ -43,7 +43,19 @@ const PROGRAMS: Record<string, ProgramSpec<FlagDefs>> = Object.fromEntries(
 const FOREIGN_ENV: Record<string, string> = {
   KUBERNETES_SERVICE_HOST: 'client-node in-cluster config (EKS hybrid: the public API endpoint)',
   KUBERNETES_SERVICE_PORT: 'client-node in-cluster config',
+  NODE_OPTIONS: 'Node.js itself (checked by starting this Node with it)',
 };
+
+/** Why Node refuses `options` in NODE_OPTIONS, or undefined when it starts with them. */
+function nodeOptionsProblem(options: string): string | undefined {
+  try {
+    execFileSync(process.execPath, ['-e', ''], { env: { ...process.env, NODE_OPTIONS: options }, stdio: 'pipe', timeout: 30_000 });
+    return undefined;
+  } catch (err) {
+    const first = String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n')[0] ?? '';
+    return `NODE_OPTIONS=${options}: ${first.replace(/^\S*node: /, '')}`;
+  }
+}
 
 interface EnvVar {
   name: string;
@@ -81,6 +93,8 @@ function checkContainer(c: Container, program: ProgramSpec<FlagDefs>): string[] 
     if (value === undefined) problems.push(`${e.name}: no literal value or known fieldRef to check`);
     else env[e.name] = value;
     if (!known.has(e.name) && !FOREIGN_ENV[e.name]) problems.push(`${e.name}: no flag of ${program.name} reads this variable`);
+    const refused = e.name === 'NODE_OPTIONS' && value !== undefined ? nodeOptionsProblem(value) : undefined;
+    if (refused) problems.push(refused);
   }
   try {
     const { positionals } = parseConfig(program, c.args ?? [], env);
@@ -116,13 +130,17 @@ describe('deploy manifests pass only flags their binaries accept', () => {
     });
   }
 
-  it('catches a misspelt flag, a bad value, an unread variable and a stray positional', () => {
+  it('catches a misspelt flag, a bad value, an unread variable, a Node option Node refuses and a stray positional', () => {
     const bad: Container = {
       name: 'agent',
       args: ['--mesh=default', '--status-interval=10ms'],
-      env: [{ name: 'WIREKUBE_AGENT_KEYFILE', value: '/k' }],
+      env: [
+        { name: 'WIREKUBE_AGENT_KEYFILE', value: '/k' },
+        { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --no-such-v8-flag' },
+      ],
     };
     assert.deepEqual(checkContainer(bad, PROGRAMS['wirekube-agent']).sort(), [
+      'NODE_OPTIONS=--max-semi-space-size=2 --no-such-v8-flag: --no-such-v8-flag is not allowed in NODE_OPTIONS',
       '--mesh: unknown flag (did you mean --mesh-name?)',
       '--status-interval: 10ms is shorter than 1000ms',
       'WIREKUBE_AGENT_KEYFILE: no flag of wirekube-agent reads this variable',

@@ -199,7 +199,12 @@ function onSample(s: Draft, ev: Extract<PathEvent, { type: 'sample' }>, t: PathT
 }
 
 /** Deadlines: probe timeouts, probe sends, punch/verify timeouts, stable resets, due punches. */
-function onTime(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathAction[]): void {
+/** True when this side's own punch schedule says to start one now (the initiator, relayed, due). */
+export function wantsPunch(s: PeerPathState, now: number): boolean {
+  return (s.phase === 'relay' || s.phase === 'down') && s.initiator && s.present && mayGoDirect(s) && now >= s.nextPunchAtMs;
+}
+
+function onTime(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathAction[], mayPunch: boolean): void {
   const expired = s.probes.filter((p) => now - p.sentMs >= t.probeTimeoutMs);
   if (expired.length > 0) {
     s.probes = s.probes.filter((p) => now - p.sentMs < t.probeTimeoutMs);
@@ -208,7 +213,7 @@ function onTime(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathAction[
   switch (s.phase) {
     case 'relay':
     case 'down':
-      if (s.initiator && s.present && mayGoDirect(s) && now >= s.nextPunchAtMs) {
+      if (mayPunch && wantsPunch(s, now)) {
         s.punchId = `${++s.punchSeq}`;
         enter(s, 'punching', now);
         out.push({ type: 'request-punch', punchId: s.punchId, mode: s.pair.mode === 'birthday' ? 'birthday' : 'direct' });
@@ -250,12 +255,12 @@ function onSuspect(s: Draft, now: number, t: PathTuning, rng: Rng, out: PathActi
   if (now >= s.nextProbeAtMs) sendProbe(s, now, t.suspectProbeIntervalMs, out);
 }
 
-function nextWake(s: PeerPathState, t: PathTuning): number | undefined {
+function nextWake(s: PeerPathState, t: PathTuning, mayPunch: boolean): number | undefined {
   const times = s.probes.map((p) => p.sentMs + t.probeTimeoutMs);
   switch (s.phase) {
     case 'relay':
     case 'down':
-      if (s.initiator && s.present && mayGoDirect(s)) times.push(s.nextPunchAtMs);
+      if (mayPunch && s.initiator && s.present && mayGoDirect(s)) times.push(s.nextPunchAtMs);
       break;
     case 'punching':
       times.push(s.sinceMs + t.punchTimeoutMs);
@@ -278,12 +283,15 @@ function nextWake(s: PeerPathState, t: PathTuning): number | undefined {
  * Applies one event to one peer's state and returns the new state, the actions the agent must
  * carry out (in order) and when it wants the next `tick`. Every event also runs the deadlines due at
  * its `atMs`, so a late tick loses nothing. Never throws; stale punch results are ignored.
+ * `mayPunch` false holds back a punch this side would start on its own schedule (the caller bounds
+ * how many run at once, see {@link wantsPunch}); punches the peer asks for are unaffected.
  */
-export function stepPath(prev: PeerPathState, ev: PathEvent, t: PathTuning, rng: Rng): PathStep {
+export function stepPath(prev: PeerPathState, ev: PathEvent, t: PathTuning, rng: Rng, mayPunch = true): PathStep {
   const s: Draft = { ...prev };
   const actions: PathAction[] = [];
   onEvent(s, ev, t, rng, actions);
-  onTime(s, ev.atMs, t, rng, actions);
-  const wakeAtMs = nextWake(s, t);
+  onTime(s, ev.atMs, t, rng, actions, mayPunch);
+  // Held back and due: the caller wakes it when a punch ends. Not yet due: wake then and ask again.
+  const wakeAtMs = nextWake(s, t, mayPunch || !wantsPunch(s, ev.atMs));
   return { state: s, actions, ...(wakeAtMs !== undefined && { wakeAtMs }) };
 }
