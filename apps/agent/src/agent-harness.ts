@@ -13,6 +13,15 @@ import { FakeMeshApi } from './fake-mesh-api';
 import { natFactsOf } from './nat-report';
 import type { PunchMode, RelayPort } from './relay-link';
 
+/** The agent's timing defaults (its flags' defaults in config.ts), for agents built in tests and benchmarks. */
+export const AGENT_TIMINGS = {
+  statusRefreshMs: 30_000,
+  statusMinGapMs: 1000,
+  statsIntervalMs: 2000,
+  adoptGraceMs: 5000,
+  handshakeFreshMs: 180_000,
+} as const;
+
 /** A relay as the agent sees it, driven by the test: sessions, presence, proxy endpoints. */
 export class FakeRelay implements RelayPort {
   up = false;
@@ -149,11 +158,7 @@ export function harness(o: { api?: FakeMeshApi; host?: FakeHost; backend?: FakeW
     clock,
     rng: seededRng(7),
     logger: nullLogger,
-    statusRefreshMs: 30_000,
-    statusMinGapMs: 1000,
-    statsIntervalMs: 2000,
-    adoptGraceMs: 5000,
-    handshakeFreshMs: 180_000,
+    ...AGENT_TIMINGS,
     ...o.overrides,
   });
   return h;

@@ -1,5 +1,8 @@
+import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
+import { parseConfig } from '@wirekube/runtime';
 import { assertHelpListsEveryFlag, assertRejectsConfig } from '@wirekube/runtime/testing';
+import { AGENT_TIMINGS } from './agent-harness';
 import { agentProgram } from './config';
 
 describe('wirekube-agent command line', () => {
@@ -12,5 +15,10 @@ describe('wirekube-agent command line', () => {
       '--wireguard-backend: "ebpf" is not one of auto, kernel, userspace',
       '--status-interval: 10ms is shorter than 1000ms',
     ]);
+  });
+  it('agents built in tests and benchmarks run with the flags\' default timings', () => {
+    const { config } = parseConfig(agentProgram, [], {});
+    const { statusRefreshMs, statusMinGapMs, statsIntervalMs, adoptGraceMs } = AGENT_TIMINGS;
+    assert.deepEqual({ statusRefreshMs, statusMinGapMs, statsIntervalMs, adoptGraceMs }, { statusRefreshMs: config.statusInterval, statusMinGapMs: config.statusMinGap, statsIntervalMs: config.statsInterval, adoptGraceMs: config.adoptGrace });
   });
 });

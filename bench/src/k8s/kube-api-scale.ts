@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { wireKubeCrds } from '@wirekube/k8s';
+import { forEachLine } from '../watch-lines';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -113,20 +114,11 @@ async function main(): Promise<void> {
         new Promise<void>((opened, fail) => {
           const req = request(`${base}/apis/wirekube.io/v1alpha1/wirekubepeers?watch=true&allowWatchBookmarks=true&resourceVersion=${rv}`, { agent: watchAgent }, (res) => {
             opened();
-            let buf = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => {
-              buf += d;
-              let nl: number;
-              while ((nl = buf.indexOf('\n')) >= 0) {
-                const line = buf.slice(0, nl);
-                buf = buf.slice(nl + 1);
-                if (line.startsWith('{"type":"MODIFIED"')) {
-                  received++;
-                  lastAt = performance.now();
-                  if (received === target) allDone();
-                }
-              }
+            forEachLine(res, (line) => {
+              if (!line.startsWith('{"type":"MODIFIED"')) return;
+              received++;
+              lastAt = performance.now();
+              if (received === target) allDone();
             });
           });
           req.on('error', fail);

@@ -14,7 +14,7 @@ import type { DeviceState, DeviceUpdate, PeerState, WireGuardBackend } from '@wi
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { Agent, OWNED_RULE_PRIORITIES } from '../../../apps/agent/src/agent';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { FakeRelay } from '../../../apps/agent/src/agent-harness';
+import { AGENT_TIMINGS, FakeRelay } from '../../../apps/agent/src/agent-harness';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { MeshHost } from '../../../apps/agent/src/host-net';
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -160,12 +160,7 @@ export async function startRealAgent(url: string, name: string, onAdded: (key: s
     clock: systemClock,
     rng: cryptoRng,
     logger: nullLogger,
-    // The agent's defaults (apps/agent/src/config.ts).
-    statusRefreshMs: 30_000,
-    statusMinGapMs: 1000,
-    statsIntervalMs: 2000,
-    adoptGraceMs: 5000,
-    handshakeFreshMs: 180_000,
+    ...AGENT_TIMINGS,
   });
   await api.start();
   agent.start();

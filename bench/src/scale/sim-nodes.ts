@@ -23,6 +23,7 @@ import type { AgentState } from '../../../apps/agent/src/agent';
 import { agentStatusOf } from '../../../apps/agent/src/agent-status';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { PeerStatusPublisher } from '../../../apps/agent/src/status-writer';
+import { forEachLine } from '../watch-lines';
 import { MESHES, mustCall, nodeObject, parallel, PEERS, simKey, simName, simPeer, type SimSeen } from './fixtures';
 
 const STATS_INTERVAL_MS = 2000;
@@ -53,21 +54,13 @@ class RotatingWatch {
       counted = false;
     };
     this.req = request(`${url}${this.path}?watch=true&allowWatchBookmarks=true&timeoutSeconds=${timeout}&resourceVersion=${this.rv}`, { agent: watchAgent }, (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          this.rv = /"resourceVersion":"(\d+)"/.exec(line)?.[1] ?? this.rv;
-          if (this.peers && line.startsWith('{"type":"ADDED"')) {
-            const s = seen.get(/"name":"([^"]+)"/.exec(line)?.[1] ?? '');
-            if (s) {
-              s.watchers++;
-              s.lastMs = Date.now();
-            }
+      forEachLine(res, (line) => {
+        this.rv = /"resourceVersion":"(\d+)"/.exec(line)?.[1] ?? this.rv;
+        if (this.peers && line.startsWith('{"type":"ADDED"')) {
+          const s = seen.get(/"name":"([^"]+)"/.exec(line)?.[1] ?? '');
+          if (s) {
+            s.watchers++;
+            s.lastMs = Date.now();
           }
         }
       });
