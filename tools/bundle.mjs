@@ -1,7 +1,7 @@
 // Bundles an app's src/main.ts into dist/main.js (or `node tools/bundle.mjs <entry> <outfile>`,
 // relative to the working directory, for benchmark tools that must run as shipped code does).
 // Workspace libraries (@wirekube/*) are inlined through the tsconfig path aliases, and so is
-// @kubernetes/client-node with what it imports: loaded from node_modules it is ~2000 ES modules
+// @kubernetes/client-node with what it imports: loaded from node_modules it is ~1000 ES modules
 // that cost a process ~60 MB RSS and ~0.6 s of CPU before any work; inlined and tree-shaken it
 // costs ~30 MB and ~0.1 s (docs/scale.md). Every other package stays external so native addons
 // and ESM-only packages load exactly as installed.
