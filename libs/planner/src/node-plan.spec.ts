@@ -77,6 +77,23 @@ describe('planNode', () => {
     assert.equal(dup.routes.filter((r) => r.type === 'throw' && r.cidr === '10.20.5.0/24').length, 1);
   });
 
+  it('hands out the same peer entries and routes while a peer is unchanged, new ones once it changes, all frozen', () => {
+    const s = snapshot();
+    const first = planNode(s);
+    const again = planNode({ ...s, paths: new Map(s.paths) });
+    assert.ok(first.peers.every((p, i) => p === again.peers[i]));
+    assert.ok(first.routes.filter((r) => r.type === 'unicast').every((r) => again.routes.includes(r)));
+    assert.ok(Object.isFrozen(first.peers[0]) && Object.isFrozen(first.routes[0]));
+    // node-c's relay port moves: only its entry is new.
+    const movedPaths = new Map([...s.paths, ['node-c', relay(40002)]]);
+    const moved = planNode({ ...s, paths: movedPaths });
+    assert.deepEqual(moved.peers.map((p, i) => p === first.peers[i]), [true, false, true]);
+    assert.deepEqual(moved.peers[1]!.endpoint, { host: '127.0.0.1', port: 40002 });
+    // A new translation of node-b (its object changed) gets a new entry even with equal content.
+    const peers = s.peers.map((p) => (p.name === 'node-b' ? { ...p } : p));
+    assert.deepEqual(planNode({ ...s, peers, paths: movedPaths }).peers.map((p, i) => p === moved.peers[i]), [false, true, true]);
+  });
+
   it('is the same plan whatever order the peers arrive in', () => {
     const base = renderPlan(planNode(snapshot()));
     const rng = seededRng(3);

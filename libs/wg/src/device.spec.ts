@@ -154,6 +154,18 @@ describe('WireGuardDevice', () => {
     assert.equal(fake.updates.length, 0);
   });
 
+  it('checks peers against each other on every set, also peer objects it has seen before', async () => {
+    const fake = new FakeWireGuardBackend();
+    const dev = new WireGuardDevice({ backend: fake });
+    const a = peer(1, { allowedIps: ['10.0.0.7/8'] });
+    const b = peer(2, { allowedIps: ['10.9.0.0/16'] });
+    await dev.set(config([a]));
+    await dev.set(config([b]));
+    await assert.rejects(dev.set(config([a, peer(2, { allowedIps: ['10.0.0.0/8'] })])), /AllowedIP 10\.0\.0\.0\/8 is on both/);
+    await assert.rejects(dev.set(config([a, a])), /listed twice/);
+    assert.deepEqual(await dev.set(config([b])), { peers: [] });
+  });
+
   it('reports per-peer stats from one read', async () => {
     const fake = new FakeWireGuardBackend();
     const dev = new WireGuardDevice({ backend: fake });
