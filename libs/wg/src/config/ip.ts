@@ -121,6 +121,19 @@ export function formatEndpoint(e: Endpoint): string {
 
 /** Parses and re-formats an endpoint so equal endpoints compare equal as strings. */
 export function canonicalEndpoint(text: string): string {
+  let out = endpointMemo.get(text);
+  if (out === undefined) {
+    out = canonicalizeEndpoint(text);
+    if (endpointMemo.size >= CIDR_MEMO_MAX) endpointMemo.clear();
+    endpointMemo.set(text, out);
+  }
+  return out;
+}
+
+// Canonical endpoints by text, like prefixes (every peer's endpoint is read back on each poll).
+const endpointMemo = new Map<string, string>();
+
+function canonicalizeEndpoint(text: string): string {
   const m = CANONICAL_V4_ENDPOINT.exec(text);
   if (m && Number(m[5]) <= 65535) return text;
   return formatEndpoint(parseEndpoint(text));

@@ -60,14 +60,30 @@ export function splitUapiReply(reply: string): string[] {
   return lines;
 }
 
+// Keys by hex text: the agent reads the same 1000 peers back on every reconcile and stats poll, and
+// a WgKey is immutable (it also keeps its base64 form). Bounded: dropped whole when full.
+const keysByHex = new Map<string, WgKey>();
+const KEYS_MAX = 65_536;
+
+function keyFromHex(hex: string): WgKey {
+  let key = keysByHex.get(hex);
+  if (!key) {
+    key = WgKey.fromHex(hex);
+    if (keysByHex.size >= KEYS_MAX) keysByHex.clear();
+    keysByHex.set(hex, key);
+  }
+  return key;
+}
+
 /** Parses a complete `get` reply into a {@link DeviceState}. Unknown keys are skipped. */
 export function parseUapiGet(reply: string): DeviceState {
   const dev: DeviceState = { listenPort: 0, fwmark: 0, peers: [] };
   let peer: PeerState | undefined;
-  let handshakeSec = 0n;
-  let handshakeNsec = 0n;
+  let handshakeSec = 0;
+  let handshakeNsec = 0;
   const finishPeer = () => {
-    if (peer) peer.lastHandshakeMs = Number(handshakeSec * 1000n + handshakeNsec / 1_000_000n);
+    // Seconds since 1970 times 1000 stay far inside 2^53: plain numbers are exact here.
+    if (peer) peer.lastHandshakeMs = handshakeSec * 1000 + Math.floor(handshakeNsec / 1_000_000);
   };
   for (const line of splitUapiReply(reply)) {
     const eq = line.indexOf('=');
@@ -77,8 +93,8 @@ export function parseUapiGet(reply: string): DeviceState {
     try {
       if (key === 'public_key') {
         finishPeer();
-        peer = { publicKey: WgKey.fromHex(value), allowedIps: [], persistentKeepaliveSec: 0, lastHandshakeMs: 0, rxBytes: 0, txBytes: 0 };
-        handshakeSec = handshakeNsec = 0n;
+        peer = { publicKey: keyFromHex(value), allowedIps: [], persistentKeepaliveSec: 0, lastHandshakeMs: 0, rxBytes: 0, txBytes: 0 };
+        handshakeSec = handshakeNsec = 0;
         dev.peers.push(peer);
       } else if (!peer) {
         if (key === 'private_key') {
@@ -94,8 +110,8 @@ export function parseUapiGet(reply: string): DeviceState {
       else if (key === 'persistent_keepalive_interval') peer.persistentKeepaliveSec = uint(value, 0xffff);
       else if (key === 'rx_bytes') peer.rxBytes = uint(value, Number.MAX_SAFE_INTEGER);
       else if (key === 'tx_bytes') peer.txBytes = uint(value, Number.MAX_SAFE_INTEGER);
-      else if (key === 'last_handshake_time_sec') handshakeSec = BigInt(uint(value, Number.MAX_SAFE_INTEGER));
-      else if (key === 'last_handshake_time_nsec') handshakeNsec = BigInt(uint(value, 999_999_999));
+      else if (key === 'last_handshake_time_sec') handshakeSec = uint(value, MAX_HANDSHAKE_SEC);
+      else if (key === 'last_handshake_time_nsec') handshakeNsec = uint(value, 999_999_999);
     } catch (err) {
       if (err instanceof UapiProtocolError) throw err;
       throw new UapiProtocolError(`bad value in ${JSON.stringify(line.slice(0, 120))}`, { cause: err });
@@ -104,6 +120,9 @@ export function parseUapiGet(reply: string): DeviceState {
   finishPeer();
   return dev;
 }
+
+/** The largest handshake time (s) whose milliseconds are still exact in a number. */
+const MAX_HANDSHAKE_SEC = Math.floor(Number.MAX_SAFE_INTEGER / 1000) - 1;
 
 function uint(text: string, max: number): number {
   if (!/^\d{1,20}$/.test(text) || Number(text) > max) throw new UapiProtocolError(`not an integer ≤ ${max}: ${JSON.stringify(text)}`);
