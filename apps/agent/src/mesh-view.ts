@@ -17,31 +17,24 @@ export interface MeshView {
 /**
  * Translations by object: the informer hands out the same object until it changes, so a reconcile
  * translates only what changed since the last one (re-parsing every key and CIDR of 1000 peers on
- * each reconcile was a measurable share of its CPU, see docs/scale.md).
+ * each reconcile was a measurable share of its CPU, see docs/scale.md), and a stable result lets
+ * later stages reuse their work too. `partsOf` lists what the translation reads, by reference: an
+ * object edited in place (tests do) is translated again.
  */
-const translated = new WeakMap<WireKubePeer, { parts: readonly unknown[]; t: ReturnType<typeof peerFromObject> }>();
-
-function translatePeer(obj: WireKubePeer): ReturnType<typeof peerFromObject> {
-  // The parts translation reads, by reference: an object edited in place (tests do) is re-translated.
-  const parts = [obj.metadata, obj.metadata?.deletionTimestamp, obj.spec, obj.status];
-  const hit = translated.get(obj);
-  if (hit && hit.parts.every((p, i) => p === parts[i])) return hit.t;
-  const t = peerFromObject(obj);
-  translated.set(obj, { parts, t });
-  return t;
+function byObject<O extends object, T>(translate: (obj: O) => T, partsOf: (obj: O) => readonly unknown[]): (obj: O) => T {
+  const memo = new WeakMap<O, { parts: readonly unknown[]; t: T }>();
+  return (obj) => {
+    const parts = partsOf(obj);
+    const hit = memo.get(obj);
+    if (hit && hit.parts.every((p, i) => p === parts[i])) return hit.t;
+    const t = translate(obj);
+    memo.set(obj, { parts, t });
+    return t;
+  };
 }
 
-const translatedMeshes = new WeakMap<WireKubeMesh, { parts: readonly unknown[]; t: ReturnType<typeof meshFromObject> }>();
-
-/** The mesh's translation, kept while the object is unchanged: a stable MeshConfig lets later stages reuse their work. */
-function translateMeshObject(obj: WireKubeMesh): ReturnType<typeof meshFromObject> {
-  const parts = [obj.metadata, obj.spec];
-  const hit = translatedMeshes.get(obj);
-  if (hit && hit.parts.every((p, i) => p === parts[i])) return hit.t;
-  const t = meshFromObject(obj);
-  translatedMeshes.set(obj, { parts, t });
-  return t;
-}
+const translatePeer = byObject(peerFromObject, (o: WireKubePeer) => [o.metadata, o.metadata?.deletionTimestamp, o.spec, o.status]);
+const translateMeshObject = byObject(meshFromObject, (o: WireKubeMesh) => [o.metadata, o.spec]);
 
 /**
  * Translates the watched objects. One invalid WireKubePeer is left out (and named in `invalid`)

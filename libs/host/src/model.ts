@@ -1,3 +1,4 @@
+import { memoByText } from '@wirekube/util';
 import { canonicalCidr, formatIp, parseCidr } from '@wirekube/wg';
 import { MAIN_TABLE, MESH_TABLE, RULE_PRIO_API_SERVER, RULE_PRIO_FWMARK, RULE_PRIO_MESH, WIREKUBE_PROTO } from './constants';
 
@@ -88,17 +89,8 @@ export function routeKey(r: RouteSpec): string {
   return `${canonicalCidr(r.dst)} dev ${r.dev ?? '-'}${r.src ? ` src ${canonicalSrc(r.src)}` : ''}${metric}`;
 }
 
-/** Every mesh route carries the same source address: canonicalize each distinct one once (bounded memo). */
-const srcMemo = new Map<string, string>();
-function canonicalSrc(src: string): string {
-  let out = srcMemo.get(src);
-  if (out === undefined) {
-    out = formatIp(parseCidr(src).addr);
-    if (srcMemo.size >= 256) srcMemo.clear();
-    srcMemo.set(src, out);
-  }
-  return out;
-}
+/** Every mesh route carries the same source address: canonicalize each distinct one once. */
+const canonicalSrc = memoByText((src) => formatIp(parseCidr(src).addr), 256);
 
 /** The address family of a rule. */
 export function ruleFamily(r: RuleSpec): 4 | 6 {

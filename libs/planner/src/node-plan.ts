@@ -1,3 +1,4 @@
+import { memoByText } from '@wirekube/util';
 import { ROUTE_METRIC, ROUTE_TABLE, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, WIREGUARD_FWMARK } from './constants';
 import type { HostPort, MeshConfig, MeshPeer } from './domain';
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIp, type Cidr } from './domain-cidr';
@@ -165,7 +166,8 @@ function plannedPeer(p: MeshPeer, endpoint: HostPort | undefined): PlannedPeer {
   return planned;
 }
 
-// Unicast routes by device and source, then by prefix.
+// Unicast routes by device and source, then by prefix (bounded like the prefix memo).
+const ROUTES_MEMO_MAX = 65_536;
 const unicastRoutes = new Map<string, Map<string, PlannedRoute>>();
 
 function unicastRoutesVia(dev: string, src: string | undefined): Map<string, PlannedRoute> {
@@ -175,7 +177,7 @@ function unicastRoutesVia(dev: string, src: string | undefined): Map<string, Pla
     if (unicastRoutes.size >= 16) unicastRoutes.clear();
     unicastRoutes.set(key, (routes = new Map()));
   }
-  if (routes.size >= CIDR_MEMO_MAX) routes.clear();
+  if (routes.size >= ROUTES_MEMO_MAX) routes.clear();
   return routes;
 }
 
@@ -195,20 +197,13 @@ export function hostCidr(ip: string): string {
 /**
  * Parsed CIDRs by text, shared across plans: an agent re-plans every peer on each reconcile, and
  * parsing thousands of prefixes each time was a measurable part of a 1000-peer reconcile (see
- * docs/scale.md). Entries are frozen; the memo is dropped whole when it outgrows its bound.
+ * docs/scale.md). Entries are frozen.
  */
-const cidrMemo = new Map<string, Cidr>();
-const CIDR_MEMO_MAX = 65_536;
-
-function mustCidr(text: string): Cidr {
-  const hit = cidrMemo.get(text);
-  if (hit) return hit;
+const mustCidr = memoByText((text): Cidr => {
   const r = parseCidr(text);
   if (!r.ok) throw new Error(`planner received an unvalidated CIDR: ${r.reason}`);
-  if (cidrMemo.size >= CIDR_MEMO_MAX) cidrMemo.clear();
-  cidrMemo.set(text, Object.freeze(r.value));
-  return r.value;
-}
+  return Object.freeze(r.value);
+});
 
 function containsCidr(outer: Cidr, inner: Cidr): boolean {
   return outer.prefix <= inner.prefix && cidrContains(outer, { family: inner.family, value: inner.base });

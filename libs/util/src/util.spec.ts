@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { backoffDelay, cryptoRng, seededRng, WireKubeError, errorMessage } from './index';
+import { backoffDelay, cryptoRng, seededRng, WireKubeError, errorMessage, memoByText } from './index';
 import { FakeClock } from './testing';
 
 describe('util', () => {
@@ -73,5 +73,23 @@ describe('util', () => {
     assert.equal(e.name, 'WireKubeError');
     assert.equal(errorMessage(e), 'it broke');
     assert.equal(errorMessage(42), '42');
+  });
+
+  it('memoByText computes once per text, stays bounded, and remembers no throw', () => {
+    const calls: string[] = [];
+    const upper = memoByText((t) => {
+      calls.push(t);
+      if (t === 'bad') throw new Error('bad input');
+      return t.toUpperCase();
+    }, 2);
+    assert.equal(upper('a'), 'A');
+    assert.equal(upper('a'), 'A');
+    assert.deepEqual(calls, ['a']);
+    assert.throws(() => upper('bad'), /bad input/);
+    assert.throws(() => upper('bad'), /bad input/);
+    upper('b');
+    upper('c'); // full at two entries: dropped whole, then c remembered
+    upper('a');
+    assert.deepEqual(calls, ['a', 'bad', 'bad', 'b', 'c', 'a']);
   });
 });

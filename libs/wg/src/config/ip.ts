@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { WireKubeError } from '@wirekube/util';
+import { memoByText, WireKubeError } from '@wirekube/util';
 
 /** An address, prefix or endpoint string that does not parse. */
 export class InvalidAddressError extends WireKubeError {
@@ -70,21 +70,11 @@ const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const CANONICAL_V4_CIDR = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}/(3[0-2]|[12]?\\d)$`);
 const CANONICAL_V4_ENDPOINT = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}:([1-9]\\d{0,4})$`);
 
-// Canonical forms by text: an agent canonicalizes every AllowedIP and route of 1000 peers on each
-// reconcile (docs/scale.md). Bounded: dropped whole when full. Only valid inputs are remembered.
-const cidrMemo = new Map<string, string>();
-const CIDR_MEMO_MAX = 65_536;
-
-/** Parses and re-formats a prefix, e.g. `10.0.0.7/24` → `10.0.0.0/24`. */
-export function canonicalCidr(text: string): string {
-  let out = cidrMemo.get(text);
-  if (out === undefined) {
-    out = canonicalize(text);
-    if (cidrMemo.size >= CIDR_MEMO_MAX) cidrMemo.clear();
-    cidrMemo.set(text, out);
-  }
-  return out;
-}
+/**
+ * Parses and re-formats a prefix, e.g. `10.0.0.7/24` → `10.0.0.0/24`. Remembered by text: an agent
+ * canonicalizes every AllowedIP and route of 1000 peers on each reconcile (docs/scale.md).
+ */
+export const canonicalCidr = memoByText(canonicalize);
 
 function canonicalize(text: string): string {
   // Fast path for the common, already canonical IPv4 form.
@@ -119,19 +109,8 @@ export function formatEndpoint(e: Endpoint): string {
   return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
 }
 
-/** Parses and re-formats an endpoint so equal endpoints compare equal as strings. */
-export function canonicalEndpoint(text: string): string {
-  let out = endpointMemo.get(text);
-  if (out === undefined) {
-    out = canonicalizeEndpoint(text);
-    if (endpointMemo.size >= CIDR_MEMO_MAX) endpointMemo.clear();
-    endpointMemo.set(text, out);
-  }
-  return out;
-}
-
-// Canonical endpoints by text, like prefixes (every peer's endpoint is read back on each poll).
-const endpointMemo = new Map<string, string>();
+/** Parses and re-formats an endpoint so equal endpoints compare equal as strings (remembered by text). */
+export const canonicalEndpoint = memoByText(canonicalizeEndpoint);
 
 function canonicalizeEndpoint(text: string): string {
   const m = CANONICAL_V4_ENDPOINT.exec(text);

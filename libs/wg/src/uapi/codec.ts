@@ -1,7 +1,7 @@
 // The cross-platform userspace API (https://www.wireguard.com/xplatform/): a text protocol over a
 // unix socket. A request is `get=1` or `set=1` followed by `key=value` lines and a blank line; a
 // reply is `key=value` lines ending with `errno=N` and a blank line. Keys travel in hex.
-import { WireKubeError } from '@wirekube/util';
+import { memoByText, WireKubeError } from '@wirekube/util';
 import { canonicalCidr, canonicalEndpoint } from '../config/ip';
 import type { DeviceState, DeviceUpdate, PeerState } from '../config/model';
 import { WgKey } from '../key/key';
@@ -61,19 +61,8 @@ export function splitUapiReply(reply: string): string[] {
 }
 
 // Keys by hex text: the agent reads the same 1000 peers back on every reconcile and stats poll, and
-// a WgKey is immutable (it also keeps its base64 form). Bounded: dropped whole when full.
-const keysByHex = new Map<string, WgKey>();
-const KEYS_MAX = 65_536;
-
-function keyFromHex(hex: string): WgKey {
-  let key = keysByHex.get(hex);
-  if (!key) {
-    key = WgKey.fromHex(hex);
-    if (keysByHex.size >= KEYS_MAX) keysByHex.clear();
-    keysByHex.set(hex, key);
-  }
-  return key;
-}
+// a WgKey is immutable (it also keeps its base64 form).
+const keyFromHex = memoByText((hex) => WgKey.fromHex(hex));
 
 /** Parses a complete `get` reply into a {@link DeviceState}. Unknown keys are skipped. */
 export function parseUapiGet(reply: string): DeviceState {

@@ -1,0 +1,17 @@
+/**
+ * `fn` remembered by its text argument, for pure functions an agent calls with the same few
+ * thousand inputs on every reconcile (prefixes, endpoints, keys). Bounded: the memo is dropped
+ * whole when it reaches `max` entries. A call that throws remembers nothing.
+ */
+export function memoByText<T>(fn: (text: string) => T, max = 65_536): (text: string) => T {
+  const memo = new Map<string, T>();
+  return (text) => {
+    let out = memo.get(text);
+    if (out === undefined && !memo.has(text)) {
+      out = fn(text);
+      if (memo.size >= max) memo.clear();
+      memo.set(text, out);
+    }
+    return out as T;
+  };
+}
