@@ -32,46 +32,38 @@ const watchAgent = new HttpAgent({ keepAlive: false, maxSockets: Infinity });
 
 let url = '';
 /** Per joined name: how many watches have seen its ADDED, and when the last did. */
-const seen = new Map<string, { watchers: number; expected: number; lastMs: number }>();
-let openPeerWatches = 0;
+/**
+ * Per joined peer: the WireKubePeer watches open when it was created, and when each saw its ADDED.
+ * A watch whose sim left before seeing it no longer counts (it never will).
+ */
+const seen = new Map<string, { expected: Set<RotatingWatch>; by: Map<RotatingWatch, number> }>();
+/** Open WireKubePeer watches (each resumes across its rotations). */
+const peerWatches = new Set<RotatingWatch>();
 let errors = 0;
 
-/** One watch stream with client-go's rotation; `onAdded` gets the name of every ADDED object. */
+/** One watch with client-go's rotation (resumed from its last resourceVersion); a WireKubePeer watch notes when it sees each joined peer's ADDED. */
 class RotatingWatch {
   private req?: ClientRequest;
-  private closed = false;
+  closed = false;
   constructor(private readonly path: string, private rv: string, private readonly peers: boolean) {
+    if (peers) peerWatches.add(this);
     this.open();
   }
 
   private open(): void {
     if (this.closed) return;
     const timeout = 300 + Math.floor(Math.random() * 300);
-    if (this.peers) openPeerWatches++;
-    let counted = this.peers;
-    const done = () => {
-      if (counted) openPeerWatches--;
-      counted = false;
-    };
     this.req = request(`${url}${this.path}?watch=true&allowWatchBookmarks=true&timeoutSeconds=${timeout}&resourceVersion=${this.rv}`, { agent: watchAgent }, (res) => {
       forEachLine(res, (line) => {
         this.rv = /"resourceVersion":"(\d+)"/.exec(line)?.[1] ?? this.rv;
         if (this.peers && line.startsWith('{"type":"ADDED"')) {
           const s = seen.get(/"name":"([^"]+)"/.exec(line)?.[1] ?? '');
-          if (s) {
-            s.watchers++;
-            s.lastMs = Date.now();
-          }
+          if (s?.expected.has(this) && !s.by.has(this)) s.by.set(this, Date.now());
         }
       });
-      res.on('end', () => {
-        done();
-        this.open();
-      });
-      res.on('error', done);
+      res.on('end', () => this.open());
     });
     this.req.on('error', () => {
-      done();
       if (!this.closed) errors++;
     });
     this.req.end();
@@ -79,6 +71,7 @@ class RotatingWatch {
 
   close(): void {
     this.closed = true;
+    peerWatches.delete(this);
     this.req?.destroy();
   }
 }
@@ -162,7 +155,7 @@ async function join(index: number): Promise<void> {
   const meshList = await mustCall(url, 'GET', MESHES);
   const rvOf = (text: string) => /"resourceVersion":"(\d+)"/.exec(text)?.[1] ?? '0';
   node.watches.push(new RotatingWatch(PEERS, rvOf(peerList), true), new RotatingWatch(MESHES, rvOf(meshList), false));
-  seen.set(name, { watchers: 0, expected: openPeerWatches, lastMs: 0 });
+  seen.set(name, { expected: new Set(peerWatches), by: new Map() });
   const createdAtMs = Date.now();
   await mustCall(url, 'POST', PEERS, simPeer(index, uid));
   nodes.set(index, node);
@@ -209,9 +202,13 @@ async function main(): Promise<void> {
     if (m.type === 'join') void join(m.index!).catch(fail);
     if (m.type === 'leave') void leave(m.index!).catch(fail);
     if (m.type === 'report') {
-      const out: SimSeen[] = [...seen].map(([name, s]) => ({ name, ...s }));
+      const out: SimSeen[] = [...seen].map(([name, s]) => {
+        const live = [...s.expected].filter((w) => !w.closed || s.by.has(w));
+        const times = live.flatMap((w) => s.by.get(w) ?? []);
+        return { name, watchers: times.length, expected: live.length, lastMs: Math.max(0, ...times) };
+      });
       const writes = [...nodes.values()].reduce((a, n) => a + n.publisher.writes, 0);
-      process.send?.({ type: 'report', seen: out, writes, errors, openPeerWatches });
+      process.send?.({ type: 'report', seen: out, writes, errors, openPeerWatches: peerWatches.size });
     }
   });
   process.on('disconnect', () => process.exit(0));

@@ -29,7 +29,7 @@ const DOCS = join(ROOT, 'docs');
 const docs = readdirSync(DOCS).filter((f) => f.endsWith('.md')).map((f) => ({ name: f, text: readFileSync(join(DOCS, f), 'utf8') }));
 
 /** Flags of other tools the docs show in commands (kubectl, helm, aws, podman, Cilium). */
-const EXTERNAL_FLAGS = new Set(['--install', '--type', '--for', '--version', '--namespace', '--query', '--name', '--network-interface-id', '--no-source-dest-check', '--route-table-id', '--destination-cidr-block', '--random-fully']);
+const EXTERNAL_FLAGS = new Set(['--install', '--type', '--for', '--version', '--namespace', '--query', '--name', '--network-interface-id', '--no-source-dest-check', '--route-table-id', '--destination-cidr-block', '--random-fully', '--tsconfig']);
 /** Node's V8 options that scale.md measured. */
 const NODE_FLAGS = new Set(['--max-semi-space-size', '--optimize-for-size']);
 /** Options of the scale benchmark (bench/src/scale/run.ts), which scale.md documents; checked against its source below. */
