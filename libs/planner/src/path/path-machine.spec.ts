@@ -138,6 +138,18 @@ async function upgraded(link: Link): Promise<void> {
 }
 
 describe('path machine', () => {
+  it('renames a proven path after the pair decision it was proven under, when that decision is refined', async () => {
+    const link = new Link();
+    await upgraded(link);
+    const endpoint = key(link.endpoint);
+    const writes = link.actions('set-endpoint').length;
+    link.driver.handle('b', { type: 'pair', pair: { mode: 'direct', reason: 'same NAT (public 198.18.3.1): host candidates first' }, relayMode: 'auto' });
+    assert.equal(link.path.kind, 'direct');
+    assert.match(link.path.reason, /^direct: handshake and traffic proven over 203\.0\.113\.2:51822 in \d+ ms \(same NAT \(public 198\.18\.3\.1\): host candidates first\)$/);
+    assert.equal(key(link.endpoint), endpoint);
+    assert.equal(link.actions('set-endpoint').length, writes, 'a new name, not a new endpoint');
+  });
+
   it('starts on the relay and upgrades once handshake and traffic over the punched endpoint are proven', async () => {
     const link = new Link();
     assert.equal(link.path.kind, 'down');

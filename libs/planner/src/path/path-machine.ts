@@ -81,10 +81,16 @@ function onEvent(s: Draft, ev: PathEvent, t: PathTuning, rng: Rng, out: PathActi
     }
     case 'pair': {
       const wasDirectCapable = mayGoDirect(s);
+      const before = s.pair.reason;
       s.pair = ev.pair;
       s.relayMode = ev.relayMode;
       if (!mayGoDirect(s) && (s.phase === 'punching' || s.phase === 'verifying' || s.phase === 'direct' || s.phase === 'suspect')) {
         return backToRelay(s, now, relayReason(s, ''), false, t, rng, out);
+      }
+      // A proven path names the pair decision it was proven under; a decision refined since (the
+      // side that answered a punch may have decided before it knew both mappings) replaces it.
+      if (s.path.kind === 'direct' && (s.phase === 'direct' || s.phase === 'suspect') && ev.pair.reason !== before && s.path.reason.endsWith(`(${before})`)) {
+        s.path = { ...s.path, reason: `${s.path.reason.slice(0, -(before.length + 2))}(${ev.pair.reason})` };
       }
       if (mayGoDirect(s) && !wasDirectCapable) s.nextPunchAtMs = now;
       if (s.phase === 'relay' || s.phase === 'down') {
