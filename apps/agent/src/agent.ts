@@ -1,6 +1,6 @@
 import { BIRTHDAY_ATTACK_ANNOTATION, type WireKubePeer } from '@wirekube/k8s';
 import { formatCidr, formatHostPort, parseCidr, planNode, RULE_PRIORITY_API_SERVER, RULE_PRIORITY_FWMARK, RULE_PRIORITY_MESH, type HostPort, type MeshConfig, type MeshPeer, type NodePlan, type PathState, type PlannedPeer, type PathTuning } from '@wirekube/planner';
-import { backoffDelay, errorMessage, type Clock, type Logger, type Rng } from '@wirekube/util';
+import { backoffDelay, errorMessage, memoByObject, type Clock, type Logger, type Rng } from '@wirekube/util';
 import { WgKey, type DeviceConfig, type PeerConfig, type PeerStats, type WireGuardDevice } from '@wirekube/wg';
 import { Coalescer } from './coalescer';
 import type { MeshHost } from './host-net';
@@ -494,21 +494,14 @@ export class Agent {
 
 // Planned peers are shared across plans while unchanged (libs/planner); so are their device
 // configs, which the device then canonicalizes once (docs/scale.md).
-const peerConfigs = new WeakMap<PlannedPeer, PeerConfig>();
-
-function peerConfig(p: PlannedPeer): PeerConfig {
-  let c = peerConfigs.get(p);
-  if (!c) {
-    c = {
-      publicKey: WgKey.fromBase64(p.publicKey),
-      allowedIps: p.allowedIps,
-      ...(p.endpoint && { endpoint: `${p.endpoint.host}:${p.endpoint.port}` }),
-      // Keepalive only once there is an endpoint: WireGuard sends a keepalive (and so starts the
-      // handshake) the moment the interval goes from 0 to non-zero, instead of waiting out the
-      // 5 s rekey timeout left by a handshake it tried when it had nowhere to send.
-      persistentKeepaliveSec: p.endpoint ? p.persistentKeepaliveSec : 0,
-    };
-    peerConfigs.set(p, c);
-  }
-  return c;
-}
+const peerConfig = memoByObject(
+  (p: PlannedPeer): PeerConfig => ({
+    publicKey: WgKey.fromBase64(p.publicKey),
+    allowedIps: p.allowedIps,
+    ...(p.endpoint && { endpoint: `${p.endpoint.host}:${p.endpoint.port}` }),
+    // Keepalive only once there is an endpoint: WireGuard sends a keepalive (and so starts the
+    // handshake) the moment the interval goes from 0 to non-zero, instead of waiting out the
+    // 5 s rekey timeout left by a handshake it tried when it had nowhere to send.
+    persistentKeepaliveSec: p.endpoint ? p.persistentKeepaliveSec : 0,
+  }),
+);

@@ -1,6 +1,6 @@
 import { LinkApplier, MAIN_TABLE, RouteApplier, RuleApplier, WIREKUBE_PROTO, type ApplyReport, type LinkPort, type RoutePort, type RouteSpec, type RulePort, type RuleSpec } from '@wirekube/host';
 import type { PlannedRoute, PlannedRule } from '@wirekube/planner';
-import { nullLogger, type Logger } from '@wirekube/util';
+import { memoByObject, nullLogger, type Logger } from '@wirekube/util';
 
 /** The `@wirekube/host` ports the agent drives (`RtNetlinkHost` implements all three; `FakeHost` in tests). */
 export type HostPorts = RoutePort & RulePort & LinkPort;
@@ -21,16 +21,12 @@ export interface HostChanges {
   rules: number;
 }
 
-/** PlannedRoute → the host library's RouteSpec (the table is the applier's). */
-export function routeSpec(r: PlannedRoute): RouteSpec {
-  let spec = routeSpecs.get(r);
-  if (!spec) routeSpecs.set(r, (spec = { type: r.type, dst: r.cidr, ...(r.dev && { dev: r.dev }), ...(r.src && { src: r.src }), metric: r.metric }));
-  return spec;
-}
-
-// Planned routes are shared across plans while unchanged; so are their specs (the route applier
-// then derives each route's key once, see docs/scale.md).
-const routeSpecs = new WeakMap<PlannedRoute, RouteSpec>();
+/**
+ * PlannedRoute → the host library's RouteSpec (the table is the applier's). Planned routes are
+ * shared across plans while unchanged; so are their specs, so the route applier derives each
+ * route's key once (docs/scale.md).
+ */
+export const routeSpec = memoByObject((r: PlannedRoute): RouteSpec => ({ type: r.type, dst: r.cidr, ...(r.dev && { dev: r.dev }), ...(r.src && { src: r.src }), metric: r.metric }));
 
 /** PlannedRule → the host library's RuleSpec (`main` is table 254). */
 export function ruleSpec(r: PlannedRule): RuleSpec {

@@ -1,4 +1,5 @@
 import { NatDependence, NatType as ProtoNatType, PortAllocation, type NatReport } from '@wirekube/proto';
+import type { Dependence } from '@wirekube/nat';
 import type { NatBehaviour, NatBehaviourKind, NatType } from '@wirekube/planner';
 
 /** A NAT report as the agent publishes it. */
@@ -19,13 +20,23 @@ const TYPES: Record<number, NatType> = {
   [ProtoNatType.NAT_TYPE_UDP_BLOCKED]: 'udp-blocked',
 };
 
-const KINDS: Record<number, NatBehaviourKind> = {
-  // No NAT at all behaves like the most permissive NAT for every purpose the planner has.
-  [NatDependence.NAT_DEPENDENCE_NONE]: 'endpoint-independent',
+const DEPENDENCE: Record<number, Dependence> = {
+  [NatDependence.NAT_DEPENDENCE_NONE]: 'none',
   [NatDependence.NAT_DEPENDENCE_ENDPOINT_INDEPENDENT]: 'endpoint-independent',
   [NatDependence.NAT_DEPENDENCE_ADDRESS_DEPENDENT]: 'address-dependent',
   [NatDependence.NAT_DEPENDENCE_ADDRESS_AND_PORT_DEPENDENT]: 'address-and-port-dependent',
 };
+
+/** A protobuf mapping/filtering value in libs/nat's words (`none` = no NAT); unknown values read as `unknown`. Pure. */
+export function dependenceOf(value: NatDependence): Dependence {
+  return DEPENDENCE[value] ?? 'unknown';
+}
+
+/** The same in the status vocabulary: no NAT at all behaves like the most permissive NAT for every purpose the planner has. */
+function behaviourKindOf(value: NatDependence): NatBehaviourKind {
+  const d = dependenceOf(value);
+  return d === 'none' ? 'endpoint-independent' : d;
+}
 
 const PATTERNS: Record<number, NatBehaviour['portPattern']> = {
   [PortAllocation.PORT_ALLOCATION_PRESERVING]: 'preserving',
@@ -39,8 +50,8 @@ export function natFactsOf(report: NatReport): NatFacts {
   return {
     natType: TYPES[report.type] ?? 'unknown',
     nat: {
-      mapping: KINDS[report.mapping] ?? 'unknown',
-      filtering: KINDS[report.filtering] ?? 'unknown',
+      mapping: behaviourKindOf(report.mapping),
+      filtering: behaviourKindOf(report.filtering),
       portPattern: pattern,
       portDelta: pattern === 'sequential' ? report.allocationDelta : 0,
     },

@@ -1,5 +1,5 @@
 import type { Logger } from '@wirekube/util';
-import { errorMessage, nullLogger } from '@wirekube/util';
+import { errorMessage, memoByObject, nullLogger } from '@wirekube/util';
 import { canonicalCidr } from '@wirekube/wg';
 import { MESH_TABLE, WIREKUBE_PROTO } from './constants';
 import type { RouteSpec } from './model';
@@ -16,13 +16,7 @@ export interface ApplyReport {
 
 // Desired routes by object, keyed and canonical: a caller that hands the same unchanged specs on
 // every pass (the agent, at 1000 routes, see docs/scale.md) derives each once. Specs are read-only.
-const keyedSpecs = new WeakMap<RouteSpec, readonly [string, RouteSpec]>();
-
-function keyed(r: RouteSpec): readonly [string, RouteSpec] {
-  let hit = keyedSpecs.get(r);
-  if (!hit) keyedSpecs.set(r, (hit = [routeKey(r), { ...r, dst: canonicalCidr(r.dst) }]));
-  return hit;
-}
+const keyed = memoByObject((r: RouteSpec): readonly [string, RouteSpec] => [routeKey(r), { ...r, dst: canonicalCidr(r.dst) }]);
 
 /**
  * Level-triggered owner of the mesh routes in one table. `set(desired)` reads the table, deletes

@@ -15,3 +15,19 @@ export function memoByText<T>(fn: (text: string) => T, max = 65_536): (text: str
     return out as T;
   };
 }
+
+/**
+ * `fn` remembered per argument object, for derivations of objects the caller treats as immutable
+ * and hands over again while unchanged (planned peers, route specs, keys). Entries go with their
+ * objects.
+ */
+export function memoByObject<O extends object, T>(fn: (obj: O) => T): (obj: O) => T {
+  const memo = new WeakMap<O, T>();
+  return (obj) => {
+    const hit = memo.get(obj);
+    if (hit !== undefined || memo.has(obj)) return hit as T;
+    const out = fn(obj);
+    memo.set(obj, out);
+    return out;
+  };
+}

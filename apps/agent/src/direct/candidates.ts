@@ -1,14 +1,8 @@
-import { CANDIDATE_PRIORITY, gatherCandidates, type Candidate, type Dependence, type NatBehaviour, type PunchSide, type TransportAddress } from '@wirekube/nat';
+import { CANDIDATE_PRIORITY, gatherCandidates, type Candidate, type NatBehaviour, type PunchSide, type TransportAddress } from '@wirekube/nat';
 import type { HostPort } from '@wirekube/planner';
-import { CandidateKind, NatDependence, type Candidate as WireCandidate, type NatReport } from '@wirekube/proto';
-import { natFactsOf } from '../nat-report';
+import { CandidateKind, type Candidate as WireCandidate, type NatReport } from '@wirekube/proto';
+import { dependenceOf, natFactsOf } from '../nat-report';
 
-const DEPENDENCE: Record<number, Dependence> = {
-  [NatDependence.NAT_DEPENDENCE_NONE]: 'none',
-  [NatDependence.NAT_DEPENDENCE_ENDPOINT_INDEPENDENT]: 'endpoint-independent',
-  [NatDependence.NAT_DEPENDENCE_ADDRESS_DEPENDENT]: 'address-dependent',
-  [NatDependence.NAT_DEPENDENCE_ADDRESS_AND_PORT_DEPENDENT]: 'address-and-port-dependent',
-};
 const KINDS: Record<number, Candidate['kind']> = {
   [CandidateKind.CANDIDATE_KIND_HOST]: 'host',
   [CandidateKind.CANDIDATE_KIND_SERVER_REFLEXIVE]: 'server-reflexive',
@@ -28,8 +22,8 @@ export function natBehaviourOf(report: NatReport, wgMapped?: HostPort): NatBehav
   return {
     type: facts.natType,
     // libs/nat keeps "no NAT" apart from endpoint-independent, which the status vocabulary folds together.
-    mapping: DEPENDENCE[report.mapping] ?? 'unknown',
-    filtering: DEPENDENCE[report.filtering] ?? 'unknown',
+    mapping: dependenceOf(report.mapping),
+    filtering: dependenceOf(report.filtering),
     portPreserved: report.portPreserved,
     allocation: facts.nat.portPattern,
     allocationDelta: facts.nat.portDelta ?? 0,

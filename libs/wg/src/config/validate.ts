@@ -1,4 +1,4 @@
-import { WireKubeError } from '@wirekube/util';
+import { memoByObject, WireKubeError } from '@wirekube/util';
 import { publicKeyOf } from '../key/key';
 import { canonicalCidr, canonicalEndpoint, InvalidAddressError } from './ip';
 import type { DeviceConfig, PeerConfig } from './model';
@@ -12,17 +12,11 @@ export class InvalidConfigError extends WireKubeError {
 
 // Canonical copies by peer object: a caller that keeps handing the same unchanged peers (the agent
 // does, see docs/scale.md) pays for canonicalizing each once. The checks across peers run always.
-const canonicalPeers = new WeakMap<PeerConfig, PeerConfig>();
-
-function canonicalPeer(p: PeerConfig): PeerConfig {
-  let out = canonicalPeers.get(p);
-  if (!out) {
-    const allowedIps = [...new Set(p.allowedIps.map(canonicalCidr))];
-    out = { ...p, allowedIps, ...(p.endpoint !== undefined && { endpoint: canonicalEndpoint(p.endpoint) }) };
-    canonicalPeers.set(p, out);
-  }
-  return out;
-}
+const canonicalPeer = memoByObject((p: PeerConfig): PeerConfig => ({
+  ...p,
+  allowedIps: [...new Set(p.allowedIps.map(canonicalCidr))],
+  ...(p.endpoint !== undefined && { endpoint: canonicalEndpoint(p.endpoint) }),
+}));
 
 /**
  * Validates `c` and returns a copy with canonical AllowedIPs and endpoints (so the diff compares

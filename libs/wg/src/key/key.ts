@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { WireKubeError } from '@wirekube/util';
+import { memoByObject, WireKubeError } from '@wirekube/util';
 
 /** Length in bytes of every WireGuard key (private, public, preshared). */
 export const WG_KEY_LEN = 32;
@@ -91,14 +91,8 @@ export function generatePrivateKey(): WgKey {
   return WgKey.fromBytes(b);
 }
 
-const publicKeys = new WeakMap<WgKey, WgKey>();
-
 /** Derives the X25519 public key of `privateKey`, exactly as `wg pubkey` does (once per key object). */
-export function publicKeyOf(privateKey: WgKey): WgKey {
-  let pub = publicKeys.get(privateKey);
-  if (!pub) publicKeys.set(privateKey, (pub = derivePublicKey(privateKey)));
-  return pub;
-}
+export const publicKeyOf: (privateKey: WgKey) => WgKey = memoByObject(derivePublicKey);
 
 function derivePublicKey(privateKey: WgKey): WgKey {
   const priv = createPrivateKey({
